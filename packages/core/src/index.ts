@@ -1,0 +1,22 @@
+/**
+ * @accord/core: the pure heart of Accord. Protocol types, errors, state machines,
+ * backoff, ids and the Store port. Imports no driver and performs no I/O.
+ */
+export * from './protocol.js';
+export * from './errors.js';
+export * from './clock.js';
+export * from './backoff.js';
+export * from './snowflake.js';
+export * from './store.js';
+export type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './machine/types.js';
+export { transition, nextAttemptAt } from './machine/transition.js';
+export { eligibleOps, runnableOps, forwardDone, backwardComplete } from './machine/phases.js';
+export {
+  checkStepGraph,
+  createSnapshot,
+  effectiveDependencies,
+  newOp,
+  type NewTransaction,
+  type StepSpec,
+  type TargetSpec,
+} from './machine/create.js';

@@ -1,0 +1,151 @@
+import type { BranchOp, OpName } from '../protocol.js';
+import { opKey } from '../protocol.js';
+import type { DriveState } from './types.js';
+
+/**
+ * Which ops a transaction works on in its current phase, and when the phase is done.
+ * Pure queries over a {@link DriveState}; the transition uses them to decide.
+ */
+
+/** Ops run forward in `submitted`: saga/msg actions, tcc confirms. */
+export function forwardOpName(state: DriveState): OpName {
+  return state.tx.mode === 'tcc' ? 'confirm' : 'action';
+}
+
+/** Ops run backward in `aborting`: saga compensations, tcc cancels. */
+export function backwardOpName(state: DriveState): OpName | null {
+  switch (state.tx.mode) {
+    case 'saga':
+      return 'compensate';
+    case 'tcc':
+      return 'cancel';
+    case 'msg':
+      return null;
+  }
+}
+
+/** Finds an op by key. */
+export function findOp(
+  ops: readonly BranchOp[],
+  branchId: string,
+  op: OpName,
+): BranchOp | undefined {
+  return ops.find((o) => o.branchId === branchId && o.op === op);
+}
+
+function isInFlight(state: DriveState, op: BranchOp): boolean {
+  return state.inFlight.has(opKey(op.branchId, op.op));
+}
+
+/** A saga step counts as started once its action was dispatched at least once. */
+function started(action: BranchOp | undefined): boolean {
+  return action !== undefined && action.attempts > 0;
+}
+
+/**
+ * Pending ops of the current phase whose preconditions hold, regardless of their retry
+ * time and of calls in flight.
+ */
+export function eligibleOps(state: DriveState): BranchOp[] {
+  const { tx, ops } = state;
+  if (tx.parked) return [];
+  if (tx.status === 'submitted') {
+    const name = forwardOpName(state);
+    return ops.filter(
+      (o) =>
+        o.op === name &&
+        o.status === 'pending' &&
+        o.dependsOn.every((dep) => findOp(ops, dep, 'action')?.status === 'succeeded'),
+    );
+  }
+  if (tx.status === 'aborting') {
+    if (tx.mode === 'tcc') return ops.filter((o) => o.op === 'cancel' && o.status === 'pending');
+    if (tx.mode === 'saga') return ops.filter((o) => compensationReady(state, o));
+    return [];
+  }
+  if (tx.status === 'prepared' && tx.mode === 'msg') {
+    return ops.filter((o) => o.op === 'check' && o.status === 'pending');
+  }
+  return [];
+}
+
+/**
+ * A saga compensation may run when its step started, its action is not in flight, and
+ * every step depending on it, directly or through steps with nothing to undo, is already
+ * compensated (or never started): compensations run in reverse dependency order.
+ */
+function compensationReady(state: DriveState, op: BranchOp): boolean {
+  if (op.op !== 'compensate' || op.status !== 'pending') return false;
+  const action = findOp(state.ops, op.branchId, 'action');
+  if (!started(action) || (action && isInFlight(state, action))) return false;
+  return dependentsDone(state, op.branchId);
+}
+
+/** Every step depending on `branchId` needs no (more) compensation. */
+function dependentsDone(
+  state: DriveState,
+  branchId: string,
+  memo = new Map<string, boolean>(),
+): boolean {
+  return state.ops
+    .filter((o) => o.op === 'action' && o.dependsOn.includes(branchId))
+    .every((dependent) => backwardDone(state, dependent.branchId, memo));
+}
+
+/**
+ * A saga step needs no (more) compensation. A started step with nothing to undo counts
+ * as done only once the steps after it are, so order carries through it (a → b → c with
+ * no compensation for b still undoes c before a). `memo` keeps wide DAGs linear.
+ */
+function backwardDone(
+  state: DriveState,
+  branchId: string,
+  memo = new Map<string, boolean>(),
+): boolean {
+  let done = memo.get(branchId);
+  if (done === undefined) {
+    done = stepUndone(state, branchId, memo);
+    memo.set(branchId, done);
+  }
+  return done;
+}
+
+function stepUndone(state: DriveState, branchId: string, memo: Map<string, boolean>): boolean {
+  const action = findOp(state.ops, branchId, 'action');
+  if (!started(action)) return true;
+  if (action && isInFlight(state, action)) return false;
+  const compensate = findOp(state.ops, branchId, 'compensate');
+  if (compensate) return compensate.status === 'succeeded';
+  return dependentsDone(state, branchId, memo);
+}
+
+/** Every forward op succeeded. */
+export function forwardDone(state: DriveState): boolean {
+  const name = forwardOpName(state);
+  return state.ops.filter((o) => o.op === name).every((o) => o.status === 'succeeded');
+}
+
+/** Nothing is left to undo and no call is in flight. */
+export function backwardComplete(state: DriveState): boolean {
+  if (state.inFlight.size > 0) return false;
+  if (state.tx.mode === 'tcc') {
+    return state.ops.filter((o) => o.op === 'cancel').every((o) => o.status === 'succeeded');
+  }
+  if (state.tx.mode === 'saga') {
+    const memo = new Map<string, boolean>();
+    return state.ops
+      .filter((o) => o.op === 'action')
+      .every((a) => backwardDone(state, a.branchId, memo));
+  }
+  return true;
+}
+
+/** Eligible ops that may be called right now. */
+export function runnableOps(state: DriveState, now: number): BranchOp[] {
+  return eligibleOps(state).filter((o) => !isInFlight(state, o) && o.nextAttemptAt <= now);
+}
+
+/** Ops whose failure is a business refusal that aborts the transaction (saga actions). */
+export function isRefusable(mode: DriveState['tx']['mode'], op: OpName): boolean {
+  return mode === 'saga' && op === 'action';
+}

@@ -1,0 +1,390 @@
+import { backoffDelay } from '../backoff.js';
+import { AccordError } from '../errors.js';
+import type { AttemptRecord, BranchOp, Outcome, TransactionRecord } from '../protocol.js';
+import { CHECK_BRANCH_ID, isTerminal, opKey } from '../protocol.js';
+import {
+  backwardComplete,
+  eligibleOps,
+  findOp,
+  forwardDone,
+  isRefusable,
+  runnableOps,
+} from './phases.js';
+import type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './types.js';
+
+/** Mutable working copy of a state during one transition. */
+interface Draft {
+  tx: TransactionRecord;
+  ops: BranchOp[];
+  inFlight: Set<string>;
+  changedKeys: Set<string>;
+  txChanged: boolean;
+  attempts: AttemptRecord[];
+  alerts: Alert[];
+}
+
+/**
+ * The state machine of every mode: applies one event at `ctx.now`, then advances the
+ * transaction as far as it can without I/O (timeouts, phase changes) and picks the ops
+ * to call next. Pure: the input state is not modified.
+ *
+ * The caller persists `changedOps`, `attempts` and the new transaction fields, and only
+ * then performs `dispatch`, so a crash never loses the fact that a call may have been
+ * made.
+ */
+export function transition(state: DriveState, event: MachineEvent, ctx: MachineContext): Decision {
+  const draft: Draft = {
+    tx: { ...state.tx },
+    ops: state.ops.map((o) => ({ ...o })),
+    inFlight: new Set(state.inFlight),
+    changedKeys: new Set(),
+    txChanged: false,
+    attempts: [],
+    alerts: [],
+  };
+  const rejection = apply(draft, event, ctx);
+  if (rejection) return unchanged(state, rejection);
+  const dispatch = advance(draft, ctx);
+  return finish(draft, dispatch, ctx);
+}
+
+function unchanged(state: DriveState, rejection: AccordError): Decision {
+  return {
+    state,
+    changed: false,
+    changedOps: [],
+    attempts: [],
+    dispatch: [],
+    alerts: [],
+    rejection,
+  };
+}
+
+function setStatus(
+  d: Draft,
+  status: TransactionRecord['status'],
+  reason: string | null,
+  now: number,
+) {
+  d.tx.status = status;
+  if (reason !== null) d.tx.reason = reason;
+  if (isTerminal(status)) {
+    d.tx.finishedAt = now;
+    d.tx.parked = false;
+  }
+  if (status !== 'prepared' && !(status === 'submitted' && d.tx.mode === 'saga')) {
+    d.tx.deadlineAt = null;
+  }
+  d.txChanged = true;
+}
+
+function touch(d: Draft, op: BranchOp, now: number) {
+  op.updatedAt = now;
+  d.changedKeys.add(opKey(op.branchId, op.op));
+}
+
+function invalidState(d: Draft, action: string): AccordError {
+  return new AccordError(
+    'INVALID_STATE',
+    `cannot ${action} a ${d.tx.mode} transaction that is ${d.tx.status}`,
+    { gid: d.tx.gid, status: d.tx.status },
+  );
+}
+
+/** Applies the event itself; returns a rejection if it is not allowed now. */
+function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError | null {
+  const { tx } = d;
+  switch (event.type) {
+    case 'wake':
+      return null;
+    case 'submit':
+      if (tx.status === 'submitted' || tx.status === 'succeeded') return null;
+      if (tx.status !== 'prepared') return invalidState(d, 'submit');
+      setStatus(d, 'submitted', null, ctx.now);
+      // Only a msg check-back can park a prepared transaction; the client's submit
+      // answers the question it kept asking, so delivery starts now.
+      tx.parked = false;
+      return null;
+    case 'abort':
+      if (tx.mode === 'saga') return invalidState(d, 'abort');
+      if (tx.status === 'aborting' || tx.status === 'failed') return null;
+      if (tx.status !== 'prepared') return invalidState(d, 'abort');
+      setStatus(d, tx.mode === 'msg' ? 'failed' : 'aborting', event.reason, ctx.now);
+      return null;
+    case 'register':
+      return register(d, event.ops, ctx.now);
+    case 'result':
+      onResult(d, event, ctx);
+      return null;
+    case 'retry':
+      if (isTerminal(tx.status)) return invalidState(d, 'retry');
+      tx.parked = false;
+      d.txChanged = true;
+      for (const op of d.ops) {
+        if (op.status === 'pending' && (op.failures > 0 || op.nextAttemptAt > ctx.now)) {
+          op.failures = 0;
+          op.nextAttemptAt = ctx.now;
+          touch(d, op, ctx.now);
+        }
+      }
+      d.attempts.push(auditEntry(tx.gid, 'retry', 'operator asked to retry now', ctx.now));
+      return null;
+    case 'resolve':
+      if (isTerminal(tx.status)) return invalidState(d, 'resolve');
+      setStatus(d, event.status, `resolved by operator: ${event.reason}`, ctx.now);
+      d.attempts.push(auditEntry(tx.gid, 'resolve', `${event.status}: ${event.reason}`, ctx.now));
+      return null;
+  }
+}
+
+function auditEntry(
+  gid: string,
+  op: 'retry' | 'resolve',
+  message: string,
+  now: number,
+): AttemptRecord {
+  return {
+    gid,
+    branchId: '-',
+    op,
+    attempt: 0,
+    startedAt: now,
+    finishedAt: now,
+    outcome: 'success',
+    httpStatus: null,
+    message,
+  };
+}
+
+function register(d: Draft, ops: readonly BranchOp[], now: number): AccordError | null {
+  if (d.tx.mode !== 'tcc') return invalidState(d, 'register a branch on');
+  const fresh: BranchOp[] = [];
+  for (const op of ops) {
+    const existing = findOp(d.ops, op.branchId, op.op);
+    if (!existing) {
+      fresh.push(op);
+      continue;
+    }
+    if (existing.url !== op.url || existing.payload !== op.payload) {
+      return new AccordError(
+        'BRANCH_CONFLICT',
+        `branch ${op.branchId} is already registered with a different ${op.op} target or payload`,
+        { gid: d.tx.gid, branchId: op.branchId },
+      );
+    }
+  }
+  if (fresh.length === 0) return null; // idempotent re-registration
+  if (d.tx.status !== 'prepared') return invalidState(d, 'register a branch on');
+  const nextSeq = d.ops.reduce((max, o) => Math.max(max, o.seq + 1), 0);
+  for (const op of fresh) {
+    const added = { ...op, seq: nextSeq, updatedAt: now };
+    d.ops.push(added);
+    touch(d, added, now);
+  }
+  d.txChanged = true;
+  return null;
+}
+
+function describe(outcome: Outcome): string {
+  const status = outcome.httpStatus === null ? '' : `HTTP ${outcome.httpStatus}`;
+  const detail = outcome.message ?? '';
+  return [status, detail].filter(Boolean).join(': ') || outcome.kind;
+}
+
+function onResult(
+  d: Draft,
+  event: Extract<MachineEvent, { type: 'result' }>,
+  ctx: MachineContext,
+): void {
+  const key = opKey(event.branchId, event.op);
+  if (!d.inFlight.delete(key)) return; // not ours (stale or duplicate report)
+  const op = findOp(d.ops, event.branchId, event.op);
+  if (!op) return;
+  const { outcome } = event;
+  d.attempts.push({
+    gid: d.tx.gid,
+    branchId: op.branchId,
+    op: op.op,
+    attempt: event.attempt,
+    startedAt: event.startedAt,
+    finishedAt: ctx.now,
+    outcome: outcome.kind,
+    httpStatus: outcome.httpStatus,
+    message: outcome.message,
+  });
+  if (op.status !== 'pending') return;
+  touch(d, op, ctx.now);
+  const label = `${op.op} of branch ${op.branchId}`;
+
+  if (outcome.kind === 'success') {
+    op.status = 'succeeded';
+    op.failures = 0;
+    if (op.op === 'check' && d.tx.status === 'prepared') {
+      setStatus(d, 'submitted', null, ctx.now);
+    }
+    return;
+  }
+  if (outcome.kind === 'ongoing') {
+    op.nextAttemptAt = ctx.now + d.tx.options.retry.ongoingDelayMs;
+    return;
+  }
+  op.lastError = {
+    httpStatus: outcome.httpStatus,
+    message: outcome.message ?? outcome.kind,
+    at: ctx.now,
+  };
+
+  if (outcome.kind === 'failure' && op.op === 'check') {
+    op.status = 'failed';
+    if (d.tx.status === 'prepared') {
+      setStatus(d, 'failed', 'check-back: the local transaction did not commit', ctx.now);
+    }
+    return;
+  }
+  if (outcome.kind === 'failure' && isRefusable(d.tx.mode, op.op)) {
+    op.status = 'failed';
+    if (d.tx.status === 'submitted') {
+      setStatus(d, 'aborting', `${label} refused: ${describe(outcome)}`, ctx.now);
+    }
+    return;
+  }
+  // Unknown outcome, or a refusal of an op that must succeed: retry with backoff.
+  op.failures += 1;
+  const budget = op.maxAttempts ?? d.tx.options.retry.maxAttempts;
+  if (op.failures < budget) {
+    op.nextAttemptAt = ctx.now + backoffDelay(d.tx.options.retry, op.failures, ctx.random());
+    return;
+  }
+  const reason = `${label} failed ${op.failures} times in a row; last: ${describe(outcome)}`;
+  if (isRefusable(d.tx.mode, op.op)) {
+    // A forward step that never got through: give up and compensate (its action may have run).
+    if (d.tx.status === 'submitted') setStatus(d, 'aborting', reason, ctx.now);
+    return;
+  }
+  // A late reply to a call the transaction no longer needs (it was resolved by an
+  // operator, or the client decided a msg while its check-back was out) parks nothing.
+  if (isTerminal(d.tx.status) || (op.op === 'check' && d.tx.status !== 'prepared')) return;
+  d.tx.parked = true;
+  d.tx.reason = reason;
+  d.txChanged = true;
+  d.alerts.push({ kind: 'parked', gid: d.tx.gid, branchId: op.branchId, op: op.op, reason });
+}
+
+/**
+ * Moves the transaction forward as far as possible without I/O and marks the ops to
+ * call now as dispatched.
+ */
+function advance(d: Draft, ctx: MachineContext): BranchOp[] {
+  const { tx } = d;
+  for (;;) {
+    if (isTerminal(tx.status) || tx.parked) return [];
+    const deadlinePassed = tx.deadlineAt !== null && ctx.now >= tx.deadlineAt;
+    if (tx.status === 'prepared') {
+      if (!deadlinePassed) return [];
+      if (tx.mode === 'tcc') {
+        setStatus(d, 'aborting', 'timed out while prepared', ctx.now);
+        continue;
+      }
+      if (tx.mode === 'msg') {
+        ensureCheckOp(d, ctx.now);
+        break;
+      }
+      return [];
+    }
+    if (tx.status === 'submitted') {
+      // Done before timed out: the saga timeout stops forward work, and when the last
+      // reply arrives at or after the deadline there is none left to stop.
+      if (forwardDone(view(d)) && d.inFlight.size === 0) {
+        setStatus(d, 'succeeded', null, ctx.now);
+        continue;
+      }
+      if (tx.mode === 'saga' && deadlinePassed) {
+        setStatus(d, 'aborting', 'saga timed out', ctx.now);
+        continue;
+      }
+      break;
+    }
+    if (tx.status === 'aborting') {
+      if (backwardComplete(view(d))) {
+        setStatus(d, 'failed', null, ctx.now);
+        continue;
+      }
+      break;
+    }
+    return [];
+  }
+  const dispatch = runnableOps(view(d), ctx.now);
+  for (const op of dispatch) {
+    op.attempts += 1;
+    d.inFlight.add(opKey(op.branchId, op.op));
+    touch(d, op, ctx.now);
+  }
+  return dispatch;
+}
+
+function ensureCheckOp(d: Draft, now: number): void {
+  if (findOp(d.ops, CHECK_BRANCH_ID, 'check') || d.tx.checkUrl === null) return;
+  const check: BranchOp = {
+    branchId: CHECK_BRANCH_ID,
+    op: 'check',
+    url: d.tx.checkUrl,
+    payload: '',
+    seq: -1,
+    dependsOn: [],
+    maxAttempts: null,
+    status: 'pending',
+    attempts: 0,
+    failures: 0,
+    nextAttemptAt: now,
+    lastError: null,
+    updatedAt: now,
+  };
+  d.ops.push(check);
+  touch(d, check, now);
+}
+
+function view(d: Draft): DriveState {
+  return { tx: d.tx, ops: d.ops, inFlight: d.inFlight };
+}
+
+/**
+ * When the recovery path should look at the transaction next if its owner lets go (or
+ * dies): now while calls are in flight, else the earliest retry or deadline.
+ */
+export function nextAttemptAt(state: DriveState, now: number): number | null {
+  const { tx } = state;
+  if (isTerminal(tx.status) || tx.parked) return null;
+  if (state.inFlight.size > 0) return now;
+  const times = eligibleOps(state).map((o) => o.nextAttemptAt);
+  // A passed msg deadline has been acted on once the check op exists: from then on the
+  // check's own retry time counts (else a check in backoff would be due again at once).
+  const checking = tx.mode === 'msg' && findOp(state.ops, CHECK_BRANCH_ID, 'check') !== undefined;
+  if (tx.deadlineAt !== null && (tx.status === 'prepared' || tx.mode === 'saga') && !checking) {
+    times.push(tx.deadlineAt);
+  }
+  if (times.length === 0) {
+    // A prepared tcc/msg without a timeout waits for its client; anything else would be
+    // stuck, so look again soon rather than never.
+    return tx.status === 'prepared' ? null : now + tx.options.retry.firstDelayMs;
+  }
+  return Math.max(now, Math.min(...times));
+}
+
+function finish(d: Draft, dispatch: BranchOp[], ctx: MachineContext): Decision {
+  const state: DriveState = { tx: d.tx, ops: d.ops, inFlight: d.inFlight };
+  const changedOps = d.ops.filter((o) => d.changedKeys.has(opKey(o.branchId, o.op)));
+  const changed = d.txChanged || changedOps.length > 0 || d.attempts.length > 0;
+  if (changed) {
+    d.tx.updatedAt = ctx.now;
+  }
+  d.tx.nextAttemptAt = nextAttemptAt(state, ctx.now);
+  return {
+    state,
+    changed,
+    changedOps,
+    attempts: d.attempts,
+    dispatch,
+    alerts: d.alerts,
+    rejection: null,
+  };
+}

@@ -1,0 +1,71 @@
+import type { AccordError } from '../errors.js';
+import type { AttemptRecord, BranchOp, OpName, Outcome, TransactionRecord } from '../protocol.js';
+
+/** What a transition may read besides the state: the time and a random source. */
+export interface MachineContext {
+  /** Current time, ms. */
+  readonly now: number;
+  /** Uniform random number in [0, 1), for backoff jitter. */
+  readonly random: () => number;
+}
+
+/** Inputs that move a transaction. */
+export type MachineEvent =
+  /** Re-evaluate: fire timeouts, dispatch ops whose retry time has come. */
+  | { readonly type: 'wake' }
+  /** Client submits a prepared tcc/msg transaction. */
+  | { readonly type: 'submit' }
+  /** Client aborts a prepared tcc/msg transaction. */
+  | { readonly type: 'abort'; readonly reason: string }
+  /** Client registers a tcc branch: its confirm and cancel ops. */
+  | { readonly type: 'register'; readonly ops: readonly BranchOp[] }
+  /** A branch call came back (or timed out). */
+  | {
+      readonly type: 'result';
+      readonly branchId: string;
+      readonly op: OpName;
+      readonly attempt: number;
+      readonly startedAt: number;
+      readonly outcome: Outcome;
+    }
+  /** Operator: unpark and run due work now. */
+  | { readonly type: 'retry' }
+  /** Operator: mark the transaction terminal by hand. */
+  | { readonly type: 'resolve'; readonly status: 'succeeded' | 'failed'; readonly reason: string };
+
+/**
+ * The state a driver holds while it owns a transaction: the stored snapshot plus the
+ * ops whose calls are in flight (by {@link opKey}). In-flight calls are never stored:
+ * a new owner treats every pending op as possibly in flight elsewhere and simply
+ * calls it again, which participants must tolerate (the barrier).
+ */
+export interface DriveState {
+  readonly tx: TransactionRecord;
+  readonly ops: readonly BranchOp[];
+  readonly inFlight: ReadonlySet<string>;
+}
+
+/** Something operators must hear about. */
+export interface Alert {
+  readonly kind: 'parked';
+  readonly gid: string;
+  readonly branchId: string;
+  readonly op: OpName;
+  readonly reason: string;
+}
+
+/** Outcome of one transition: the new state and the effects to perform, in order. */
+export interface Decision {
+  readonly state: DriveState;
+  /** Whether the transaction or any op changed, so a write is needed. */
+  readonly changed: boolean;
+  /** Ops whose rows changed, to persist. */
+  readonly changedOps: readonly BranchOp[];
+  /** Attempts to append to the history. */
+  readonly attempts: readonly AttemptRecord[];
+  /** Ops to call once the write is durable; their attempt counters already include this call. */
+  readonly dispatch: readonly BranchOp[];
+  readonly alerts: readonly Alert[];
+  /** Set when the event is not allowed in the current state; nothing else changed then. */
+  readonly rejection: AccordError | null;
+}

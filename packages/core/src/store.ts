@@ -1,0 +1,179 @@
+import type {
+  AttemptRecord,
+  BranchOp,
+  GlobalStatus,
+  Mode,
+  TransactionRecord,
+  TransactionSnapshot,
+} from './protocol.js';
+
+/**
+ * What a store backend can do natively. Behaviour never branches on a backend's name;
+ * where a difference matters it is a flag here.
+ */
+export interface StoreCapabilities {
+  /** Commits are on disk before a write resolves. */
+  readonly durableCommits: boolean;
+  /** Several coordinator processes may share this store. */
+  readonly sharedByInstances: boolean;
+  /** Claims skip rows locked by other claimers (`FOR UPDATE SKIP LOCKED` or equivalent). */
+  readonly skipLocked: boolean;
+}
+
+/**
+ * One persisted step of a transaction: the new values of the transaction's mutable
+ * fields, the branch ops that changed (upserted whole) and attempts to append. Applied
+ * only if the stored fence still equals `fence`; otherwise the writer lost its lease.
+ */
+export interface TransactionWrite {
+  readonly gid: string;
+  /** Fencing token the writer holds. */
+  readonly fence: number;
+  readonly tx: Pick<
+    TransactionRecord,
+    'status' | 'reason' | 'updatedAt' | 'finishedAt' | 'deadlineAt' | 'nextAttemptAt' | 'parked'
+  >;
+  /** Ops to insert or replace, keyed by (branchId, op). */
+  readonly ops: readonly BranchOp[];
+  readonly attempts: readonly AttemptRecord[];
+  /** Give up the lease with this write (lease owner cleared, expiry 0). */
+  readonly release: boolean;
+}
+
+/** A new transaction and its ops, to insert (see {@link Store.insert}). */
+export interface TransactionInsert {
+  readonly tx: TransactionRecord;
+  readonly ops: readonly BranchOp[];
+}
+
+/** What one group commit applies: inserts first, then writes. */
+export interface StoreBatch {
+  readonly inserts: readonly TransactionInsert[];
+  readonly writes: readonly TransactionWrite[];
+}
+
+/** Per-item results of a {@link StoreBatch}, in order. */
+export interface BatchResult {
+  readonly inserted: InsertResult[];
+  readonly written: boolean[];
+}
+
+/** Result of inserting a new transaction. */
+export type InsertResult =
+  | { readonly inserted: true }
+  | { readonly inserted: false; readonly existing: TransactionSnapshot };
+
+/** Filters of a transaction listing. Times filter on `createdAt`, inclusive. */
+export interface ListQuery {
+  readonly status?: GlobalStatus | undefined;
+  readonly mode?: Mode | undefined;
+  readonly parked?: boolean | undefined;
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+/** One page of a listing, newest first. */
+export interface ListPage {
+  readonly items: readonly TransactionRecord[];
+  /** Present when more items follow. */
+  readonly nextCursor: string | null;
+}
+
+/** A lease to renew: the transaction and the fence its holder got when claiming. */
+export interface LeaseRef {
+  readonly gid: string;
+  readonly fence: number;
+}
+
+/**
+ * The persistence port of the coordinator. Every backend implements it and passes the
+ * same conformance suite on a real server.
+ *
+ * Concurrency contract: a transaction changes only through {@link Store.write} by the
+ * holder of its current fence. {@link Store.claim} and {@link Store.claimDue} hand out
+ * leases atomically (one winner) and raise the fence, so a previous holder's writes
+ * fail from then on.
+ */
+export interface Store {
+  /** Short name of the backend (`sqlite`, `postgres`), for logs and metrics only. */
+  readonly kind: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Applies pending schema migrations; safe to call from several instances at once. */
+  migrate(): Promise<void>;
+
+  /**
+   * Inserts a new transaction with its ops. If the gid exists, nothing is written and
+   * the existing snapshot is returned. The record may already carry a lease (owner,
+   * expiry, fence) so the creator can drive it at once.
+   */
+  insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult>;
+
+  /**
+   * Group commit: applies every insert (as {@link Store.insert}) and then every write (as
+   * {@link Store.write}) in one store transaction, so one durable commit serves them all.
+   * Results come back per item, in order.
+   */
+  commit(batch: StoreBatch): Promise<BatchResult>;
+
+  /** The transaction and its ops (ordered by seq, then branchId, then op), if it exists. */
+  get(gid: string): Promise<TransactionSnapshot | undefined>;
+
+  /** Attempt history of a transaction, oldest first. */
+  history(gid: string): Promise<AttemptRecord[]>;
+
+  /**
+   * Applies several writes, ideally in one store transaction (group commit). Returns, in
+   * order, whether each was applied (false: fence mismatch or transaction gone). A write
+   * that is applied is durable when the promise resolves.
+   */
+  write(writes: readonly TransactionWrite[]): Promise<boolean[]>;
+
+  /**
+   * Takes the lease of one non-terminal transaction if it is free or expired (parked or
+   * not), raising the fence. Returns the snapshot as claimed, or undefined if it is
+   * terminal, missing, or leased by someone else.
+   */
+  claim(
+    gid: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<TransactionSnapshot | undefined>;
+
+  /**
+   * Claims up to `limit` due transactions: non-terminal, not parked, `nextAttemptAt <=
+   * now`, lease free or expired; earliest first. Atomic against concurrent claimers.
+   */
+  claimDue(
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<TransactionSnapshot[]>;
+
+  /** Extends leases still held (fence unchanged); returns which were extended. */
+  renew(leases: readonly LeaseRef[], owner: string, until: number): Promise<boolean[]>;
+
+  /** Pages through transactions, newest first. */
+  list(query: ListQuery): Promise<ListPage>;
+
+  /** Number of parked, non-terminal transactions. */
+  countParked(): Promise<number>;
+
+  /**
+   * Retention: deletes up to `limit` terminal transactions (with their ops and history)
+   * that finished before `finishedBefore`, oldest first; returns how many. Safe to run
+   * from several instances at once.
+   */
+  purgeTerminal(finishedBefore: number, limit: number): Promise<number>;
+
+  /** Resolves if the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+
+  /** Releases connections and handles. */
+  close(): Promise<void>;
+}
