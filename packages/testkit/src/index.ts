@@ -1,0 +1,249 @@
+/**
+ * Helpers for Accord's own tests. Suites that need a real service call
+ * {@link requireService}: without it they skip with one line naming the service and how
+ * to enable it, unless ACCORD_REQUIRE_SERVICES=1 (CI), where a missing service fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+
+/** Services the suites may use, with where to find them and how to start them. */
+export const SERVICES = {
+  postgres: {
+    url: process.env['ACCORD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    hint: 'start PostgreSQL on 127.0.0.1:5432 (trust auth, database "test") or set ACCORD_TEST_POSTGRES_URL',
+  },
+  mariadb: {
+    url: process.env['ACCORD_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test',
+    hint: 'start MariaDB/MySQL on 127.0.0.1:3306 (user root, empty password) or set ACCORD_TEST_MYSQL_URL',
+  },
+  redis: {
+    url: process.env['ACCORD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    hint: 'start Redis on 127.0.0.1:6379 or set ACCORD_TEST_REDIS_URL',
+  },
+} as const;
+
+/** A service a suite needs. */
+export type ServiceName = keyof typeof SERVICES;
+
+const probes = new Map<ServiceName, Promise<string | null>>();
+
+async function probe(name: ServiceName): Promise<string | null> {
+  if (name === 'postgres') {
+    const client = new pg.Client({
+      connectionString: SERVICES.postgres.url,
+      connectionTimeoutMillis: 3000,
+    });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  if (name === 'mariadb') {
+    try {
+      const connection = await mysql.createConnection({
+        uri: SERVICES.mariadb.url,
+        connectTimeout: 3000,
+      });
+      await connection.query('select 1');
+      await connection.end();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+  if (name === 'redis') {
+    const redis = new Redis(SERVICES.redis.url, {
+      lazyConnect: true,
+      connectTimeout: 3000,
+      maxRetriesPerRequest: 0,
+    });
+    try {
+      await redis.connect();
+      await redis.ping();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return `unknown service ${String(name)}`;
+}
+
+/** True when CI demands every service (a missing one fails instead of skipping). */
+export function servicesRequired(): boolean {
+  return process.env['ACCORD_REQUIRE_SERVICES'] === '1';
+}
+
+/**
+ * Resolves to a skip reason (string) if the service is absent and not required, or null
+ * if it is there. Throws if it is absent and required.
+ *
+ * @example
+ * test('pg suite', async (t) => {
+ *   const skip = await requireService('postgres');
+ *   if (skip) return t.skip(skip);
+ * });
+ */
+export async function requireService(name: ServiceName): Promise<string | null> {
+  let pending = probes.get(name);
+  if (!pending) {
+    pending = probe(name);
+    probes.set(name, pending);
+  }
+  const problem = await pending;
+  if (problem === null) return null;
+  const line = `${name} unavailable (${problem}); ${SERVICES[name].hint}`;
+  if (servicesRequired()) throw new Error(`ACCORD_REQUIRE_SERVICES=1 but ${line}`);
+  return line;
+}
+
+/** A short random suffix for names of schemas, databases, key prefixes. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh PostgreSQL schema, plus a connection URL whose search_path points at it. */
+export interface TempSchema {
+  readonly schema: string;
+  /** URL with `options=-c search_path=<schema>` so any client lands in the schema. */
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an isolated PostgreSQL schema for one test run. */
+export async function createTempSchema(prefix = 'accord_test'): Promise<TempSchema> {
+  const schema = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: SERVICES.postgres.url });
+  await admin.connect();
+  try {
+    await admin.query(`create schema "${schema}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(SERVICES.postgres.url);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: SERVICES.postgres.url });
+      await c.connect();
+      try {
+        await c.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh MariaDB/MySQL database and a URL pointing at it. */
+export interface TempDatabase {
+  readonly database: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an isolated MariaDB/MySQL database for one test run. */
+export async function createTempMysqlDatabase(prefix = 'accord_test'): Promise<TempDatabase> {
+  const database = uniqueName(prefix);
+  const admin = await mysql.createConnection({ uri: SERVICES.mariadb.url });
+  try {
+    await admin.query(`CREATE DATABASE \`${database}\``);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(SERVICES.mariadb.url);
+  url.pathname = `/${database}`;
+  return {
+    database,
+    url: url.toString(),
+    async drop() {
+      const c = await mysql.createConnection({ uri: SERVICES.mariadb.url });
+      try {
+        await c.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A unique Redis key prefix for one test run, and a way to delete every key under it. */
+export interface TempKeyPrefix {
+  readonly prefix: string;
+  /** The Redis URL to use. */
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Reserves a key prefix (`<prefix>_<unique>:`); `drop()` deletes its keys with SCAN. */
+export function createTempKeyPrefix(prefix = 'accord_test'): TempKeyPrefix {
+  const unique = `${uniqueName(prefix)}:`;
+  return {
+    prefix: unique,
+    url: SERVICES.redis.url,
+    async drop() {
+      const redis = new Redis(SERVICES.redis.url, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = '0';
+        do {
+          // Keys may sit inside a hash tag: match the prefix anywhere near the start.
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `*${unique}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** A temporary directory, removed by `remove()`. */
+export function tempDir(prefix = 'accord-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+export { TcpProxy } from './tcp-proxy.js';
