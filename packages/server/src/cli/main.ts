@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * The `accord` command: `accord serve` runs the coordinator; `accord migrate [--print]`
+ * applies (or prints) the store schema; `accord tx list|show|retry|resolve` talks to a
+ * running coordinator.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { startServer } from '../server.js';
+import { runMigrateCommand } from './migrate-command.js';
+import { runTxCommand } from './tx-command.js';
+
+const USAGE = `usage:
+  accord serve [--host H] [--port P] [--data-dir D] [--store URL]
+  accord migrate [--print] [--store URL] [--data-dir D]
+  accord tx list [--status S] [--mode M] [--parked] [--limit N]
+  accord tx show <gid>
+  accord tx retry <gid>
+  accord tx resolve <gid> --status succeeded|failed --reason "…"
+
+Environment: ACCORD_HOST, ACCORD_PORT, ACCORD_DATA_DIR, ACCORD_STORE, ACCORD_TOKEN, … (see README).
+tx commands talk to ACCORD_URL (default http://127.0.0.1:7070) with ACCORD_ADMIN_TOKEN or ACCORD_TOKEN.`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      store: { type: 'string' },
+    },
+  });
+  const config = loadConfig({
+    host: values.host,
+    port: values.port,
+    dataDir: values['data-dir'],
+    store: values.store,
+  });
+  const server = await startServer(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'migrate':
+      return runMigrateCommand(rest);
+    case 'tx':
+      return runTxCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`accord: invalid configuration: ${error.message}`);
+    process.exit(2);
+  }
+  console.error('accord:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

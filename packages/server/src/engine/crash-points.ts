@@ -1,0 +1,58 @@
+/**
+ * Named crash points for fault-injection tests: when a configured point is reached the
+ * process kills itself with SIGKILL, as abruptly as a power cut. Configured with
+ * `ACCORD_CRASH_POINTS=name` (first hit) or `name@N` (N-th hit); unset in production.
+ */
+
+/** Points the engine passes through. */
+export type CrashPointName =
+  /** A new transaction is durable, before anything was called. */
+  | 'after-create'
+  /** A branch call returned, before its result is recorded. */
+  | 'after-branch-call'
+  /** Every branch is done, before the terminal status is written. */
+  | 'before-final-status';
+
+/** Every crash point, for validation and docs. */
+export const CRASH_POINTS: readonly CrashPointName[] = [
+  'after-create',
+  'after-branch-call',
+  'before-final-status',
+];
+
+/** Counts hits and kills the process at the configured one. */
+export class CrashPoints {
+  private readonly targets = new Map<string, number>();
+  private readonly hits = new Map<string, number>();
+
+  constructor(
+    specs: readonly string[],
+    private readonly kill: () => void = defaultKill,
+  ) {
+    for (const spec of specs) {
+      const [name, nth] = spec.split('@');
+      if (!CRASH_POINTS.includes(name as CrashPointName)) {
+        throw new Error(
+          `ACCORD_CRASH_POINTS: unknown point "${name}" (known: ${CRASH_POINTS.join(', ')})`,
+        );
+      }
+      const n = nth === undefined ? 1 : Number(nth);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`ACCORD_CRASH_POINTS: bad count in "${spec}"`);
+      this.targets.set(name!, n);
+    }
+  }
+
+  /** Records a pass through `name`; kills the process if this is the configured hit. */
+  hit(name: CrashPointName): void {
+    const target = this.targets.get(name);
+    if (target === undefined) return;
+    const count = (this.hits.get(name) ?? 0) + 1;
+    this.hits.set(name, count);
+    if (count === target) this.kill();
+  }
+}
+
+function defaultKill(): void {
+  process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,248 @@
+/**
+ * Drives the transactions this instance holds leases on: feeds events to the pure state
+ * machine one at a time per transaction, persists each decision (fenced by the lease),
+ * and only then performs the branch calls it asks for.
+ */
+import type {
+  BranchOp,
+  Clock,
+  Decision,
+  DriveState,
+  LeaseRef,
+  MachineEvent,
+  Store,
+  TransactionSnapshot,
+} from '@accord/core';
+import { AccordError, isTerminal, transition } from '@accord/core';
+import type { BranchCall } from '../outbound/branch-caller.js';
+import type { CrashPoints } from './crash-points.js';
+import type { GroupCommitter } from './group-committer.js';
+import type { EngineObserver } from './observer.js';
+
+/** What the driver needs from the rest of the server. */
+export interface DriverDeps {
+  readonly store: Store;
+  readonly committer: GroupCommitter;
+  readonly caller: BranchCall;
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** This instance's lease owner id. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly crash: CrashPoints;
+  readonly observer: EngineObserver;
+}
+
+interface Active {
+  state: DriveState;
+  readonly fence: number;
+  leaseUntil: number;
+  /** Serialises events of one transaction. */
+  chain: Promise<unknown>;
+}
+
+type TerminalListener = (snapshot: TransactionSnapshot) => void;
+
+/** The in-process executor of the state machine. */
+export class Driver {
+  private readonly active = new Map<string, Active>();
+  private readonly listeners = new Map<string, Set<TerminalListener>>();
+
+  constructor(private readonly deps: DriverDeps) {}
+
+  /** Transactions currently held. */
+  get size(): number {
+    return this.active.size;
+  }
+
+  /** Whether this instance holds the transaction right now. */
+  holds(gid: string): boolean {
+    return this.active.has(gid);
+  }
+
+  /**
+   * Takes over a snapshot this instance just claimed and applies `event` to it.
+   * Resolves to the decision, or undefined if the lease was lost meanwhile.
+   */
+  adopt(
+    snapshot: TransactionSnapshot,
+    event: MachineEvent = { type: 'wake' },
+  ): Promise<Decision | undefined> {
+    const held = this.active.get(snapshot.tx.gid);
+    // A claim with a newer fence supersedes what we held: that lease is already dead.
+    if (!held || held.fence !== snapshot.tx.fence) {
+      this.active.set(snapshot.tx.gid, {
+        state: { tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() },
+        fence: snapshot.tx.fence,
+        leaseUntil: snapshot.tx.leaseUntil,
+        chain: Promise.resolve(),
+      });
+    }
+    return this.send(snapshot.tx.gid, event);
+  }
+
+  /** Takes over a transaction inserted already leased, whose first decision was stored with it. */
+  adoptInserted(state: DriveState, dispatch: readonly BranchOp[]): void {
+    const active: Active = {
+      state,
+      fence: state.tx.fence,
+      leaseUntil: state.tx.leaseUntil,
+      chain: Promise.resolve(),
+    };
+    this.active.set(state.tx.gid, active);
+    for (const op of dispatch) void this.call(active, op);
+  }
+
+  /**
+   * Applies an event to a held transaction once the events before it are done. Resolves
+   * to the decision (check `rejection`), or undefined if the transaction is not held.
+   * Rejects with STORE_UNAVAILABLE if the decision could not be stored.
+   */
+  send(gid: string, event: MachineEvent): Promise<Decision | undefined> {
+    const active = this.active.get(gid);
+    return active ? this.sendTo(gid, active, event) : Promise.resolve(undefined);
+  }
+
+  /** Queues an event for one specific lease; a later lease of the same gid ignores it. */
+  private sendTo(gid: string, active: Active, event: MachineEvent): Promise<Decision | undefined> {
+    const run = active.chain.then(() => this.process(gid, active, event));
+    active.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Calls `listener` once when the transaction settles here (terminal, or parked waiting
+   * for an operator); returns an unsubscribe.
+   */
+  onSettled(gid: string, listener: TerminalListener): () => void {
+    let set = this.listeners.get(gid);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(gid, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(gid);
+    };
+  }
+
+  /** Extends the leases of every held transaction; drops those that were taken over. */
+  async renewLeases(): Promise<void> {
+    const entries = [...this.active.entries()];
+    if (entries.length === 0) return;
+    const refs: LeaseRef[] = entries.map(([gid, a]) => ({ gid, fence: a.fence }));
+    const until = this.deps.clock.now() + this.deps.leaseMs;
+    const renewed = await this.deps.store.renew(refs, this.deps.owner, until);
+    entries.forEach(([gid, a], i) => {
+      if (renewed[i]) a.leaseUntil = until;
+      else this.drop(gid, a, 'lease taken over by another instance');
+    });
+  }
+
+  /**
+   * Gives up every held transaction (shutdown): stores each as due now and frees its
+   * lease, so any instance may continue it. Calls still in flight are simply repeated later.
+   */
+  async releaseAll(): Promise<void> {
+    const entries = [...this.active.entries()];
+    this.active.clear();
+    const now = this.deps.clock.now();
+    await Promise.all(
+      entries.map(([gid, a]) =>
+        this.deps.committer
+          .write({
+            gid,
+            fence: a.fence,
+            tx: { ...a.state.tx, nextAttemptAt: isTerminal(a.state.tx.status) ? null : now },
+            ops: [],
+            attempts: [],
+            release: true,
+          })
+          .catch(() => false),
+      ),
+    );
+  }
+
+  private drop(gid: string, active: Active, why: string): void {
+    if (this.active.get(gid) !== active) return;
+    this.active.delete(gid);
+    this.deps.observer.lost(gid, why);
+  }
+
+  private async process(
+    gid: string,
+    active: Active,
+    event: MachineEvent,
+  ): Promise<Decision | undefined> {
+    if (this.active.get(gid) !== active) return undefined;
+    const { clock, committer, crash } = this.deps;
+    const now = clock.now();
+    if (now >= active.leaseUntil) {
+      this.drop(gid, active, 'lease expired before it was renewed');
+      return undefined;
+    }
+    const decision = transition(active.state, event, { now, random: this.deps.random });
+    if (decision.rejection) return decision;
+    const next = decision.state;
+    const idle = next.inFlight.size === 0;
+    if (decision.changed || idle) {
+      if (isTerminal(next.tx.status) && !isTerminal(active.state.tx.status)) {
+        crash.hit('before-final-status');
+      }
+      let applied: boolean;
+      try {
+        applied = await committer.write({
+          gid,
+          fence: active.fence,
+          tx: next.tx,
+          ops: decision.changedOps,
+          attempts: decision.attempts,
+          release: idle,
+        });
+      } catch (error) {
+        this.drop(gid, active, `store write failed: ${String(error)}`);
+        throw new AccordError('STORE_UNAVAILABLE', 'the store did not accept the write', {
+          cause: error instanceof Error ? error.message : String(error),
+        });
+      }
+      if (!applied) {
+        this.drop(gid, active, 'write fenced out: another instance holds the transaction');
+        return undefined;
+      }
+    }
+    active.state = next;
+    for (const alert of decision.alerts) this.deps.observer.parked(alert, next.tx);
+    if (idle) {
+      this.active.delete(gid);
+      if (isTerminal(next.tx.status)) this.deps.observer.terminal(next.tx);
+      if (isTerminal(next.tx.status) || next.tx.parked)
+        this.settled({ tx: next.tx, ops: [...next.ops] });
+    }
+    for (const op of decision.dispatch) void this.call(active, op);
+    return decision;
+  }
+
+  private settled(snapshot: TransactionSnapshot): void {
+    const set = this.listeners.get(snapshot.tx.gid);
+    if (!set) return;
+    this.listeners.delete(snapshot.tx.gid);
+    for (const listener of set) listener(snapshot);
+  }
+
+  private async call(active: Active, op: BranchOp): Promise<void> {
+    const startedAt = this.deps.clock.now();
+    const t0 = performance.now();
+    const outcome = await this.deps.caller.call(active.state.tx, op);
+    this.deps.observer.branchCall(active.state.tx, op, outcome, (performance.now() - t0) / 1000);
+    this.deps.crash.hit('after-branch-call');
+    await this.sendTo(active.state.tx.gid, active, {
+      type: 'result',
+      branchId: op.branchId,
+      op: op.op,
+      attempt: op.attempts,
+      startedAt,
+      outcome,
+    }).catch(() => undefined);
+  }
+}

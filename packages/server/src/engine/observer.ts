@@ -1,0 +1,30 @@
+import type { Alert, BranchOp, Outcome, TransactionRecord } from '@accord/core';
+
+/** What the engine reports as it works; metrics, logs and alerts hang off it. */
+export interface EngineObserver {
+  /** A branch call finished. */
+  branchCall(tx: TransactionRecord, op: BranchOp, outcome: Outcome, seconds: number): void;
+  /** A transaction reached a terminal status. */
+  terminal(tx: TransactionRecord): void;
+  /** A transaction parked: operators must act. */
+  parked(alert: Alert, tx: TransactionRecord): void;
+  /** A store batch was written. */
+  storeWrite(batchSize: number, seconds: number): void;
+  /** Due work was claimed; `lagSeconds` is how late the most overdue one was. */
+  claimed(count: number, lagSeconds: number): void;
+  /** Retention deleted this many old terminal transactions. */
+  purged(count: number): void;
+  /** The engine lost a transaction's lease (another instance took over, or the store failed). */
+  lost(gid: string, why: string): void;
+}
+
+/** An observer that ignores everything. */
+export const silentObserver: EngineObserver = {
+  branchCall: () => undefined,
+  terminal: () => undefined,
+  parked: () => undefined,
+  storeWrite: () => undefined,
+  claimed: () => undefined,
+  purged: () => undefined,
+  lost: () => undefined,
+};

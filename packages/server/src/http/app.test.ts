@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '@accord/testkit';
+import { loadConfig } from '../config/config.js';
+import type { RunningServer } from '../server.js';
+import { startServer } from '../server.js';
+
+const CLIENT = 'client-token-0123456789';
+const ADMIN = 'admin-token-0123456789';
+
+interface ErrorReply {
+  error: {
+    code: string;
+    message: string;
+    details?: { issues?: Array<{ path: string; message: string }> };
+  };
+}
+
+describe('native API input handling', () => {
+  let server: RunningServer;
+  const dir = tempDir('accord-app-');
+  const auth = { authorization: `Bearer ${CLIENT}` };
+
+  before(async () => {
+    server = await startServer(
+      loadConfig(
+        {},
+        {
+          ACCORD_DATA_DIR: dir.path,
+          ACCORD_PORT: '0',
+          ACCORD_LOG_LEVEL: 'silent',
+          ACCORD_TOKEN: CLIENT,
+          ACCORD_ADMIN_TOKEN: ADMIN,
+          ACCORD_BODY_LIMIT: '65536',
+          ACCORD_MAX_STEPS: '5',
+        },
+      ),
+    );
+  });
+  after(async () => {
+    await server.close();
+    dir.remove();
+  });
+
+  async function post(url: string, body: unknown, headers: Record<string, string> = auth) {
+    const res = await server.app.inject({ method: 'POST', url, payload: body as object, headers });
+    return { status: res.statusCode, json: res.json<ErrorReply & Record<string, unknown>>() };
+  }
+
+  async function storedCount(): Promise<number> {
+    return (await server.store.list({ limit: 500 })).items.length;
+  }
+
+  const invalid: Array<[string, unknown, RegExp]> = [
+    ['missing mode', { steps: [{ action: 'http://127.0.0.1:1/a' }] }, /^\/mode: is required$/],
+    ['unknown mode', { mode: 'xyz', steps: [] }, /^\/mode: must be equal to one of/],
+    ['wrong type of steps', { mode: 'saga', steps: 'nope' }, /^\/steps: must be array$/],
+    [
+      'action of wrong type',
+      { mode: 'saga', steps: [{ action: 42 }] },
+      /^\/steps\/0\/action: must be string$/,
+    ],
+    [
+      'missing action',
+      { mode: 'saga', steps: [{ compensate: 'http://127.0.0.1:1/c' }] },
+      /^\/steps\/0\/action: is required$/,
+    ],
+    [
+      'unknown field',
+      { mode: 'saga', steps: [{ action: 'http://127.0.0.1:1/a' }], extra: 1 },
+      /^\/extra: is not a known field$/,
+    ],
+    [
+      'relative URL',
+      { mode: 'saga', steps: [{ action: '/local' }] },
+      /^\/steps\/0\/action: must be an absolute http\(s\) URL$/,
+    ],
+    [
+      'ftp URL',
+      { mode: 'saga', steps: [{ action: 'ftp://127.0.0.1/a' }] },
+      /^\/steps\/0\/action: must use http or https$/,
+    ],
+    [
+      'metadata address',
+      { mode: 'saga', steps: [{ action: 'http://169.254.169.254/latest' }] },
+      /denied by the outbound policy/,
+    ],
+    ['no steps', { mode: 'saga', steps: [] }, /^\/steps: a saga needs at least one step$/],
+    [
+      'too many steps',
+      { mode: 'saga', steps: Array(6).fill({ action: 'http://127.0.0.1:1/a' }) },
+      /^\/steps: must NOT have more than 5 items$/,
+    ],
+    [
+      'msg without checkUrl',
+      { mode: 'msg', steps: [{ action: 'http://127.0.0.1:1/a' }] },
+      /^\/checkUrl: is required for msg$/,
+    ],
+    [
+      'tcc with steps',
+      { mode: 'tcc', steps: [{ action: 'http://127.0.0.1:1/a' }] },
+      /^\/steps: tcc transactions register branches/,
+    ],
+    [
+      'bad gid',
+      { gid: 'a b', mode: 'saga', steps: [{ action: 'http://127.0.0.1:1/a' }] },
+      /^\/gid: must match pattern/,
+    ],
+    [
+      'unknown dependency',
+      { mode: 'saga', steps: [{ id: 'a', action: 'http://127.0.0.1:1/a', dependsOn: ['zz'] }] },
+      /^\/steps\/0\/dependsOn\/0: unknown step id "zz"$/,
+    ],
+    [
+      'reserved header',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { headers: { 'Accord-Gid': 'x' } },
+      },
+      /^\/options\/headers\/Accord-Gid: is reserved/,
+    ],
+    [
+      'negative timeout',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { requestTimeoutMs: -1 },
+      },
+      /^\/options\/requestTimeoutMs: must be >= 1$/,
+    ],
+  ];
+
+  for (const [name, body, expected] of invalid) {
+    it(`rejects ${name} with a 400 naming the field, storing nothing`, async () => {
+      const before = await storedCount();
+      const { status, json } = await post('/v1/transactions', body);
+      assert.equal(status, 400, JSON.stringify(json));
+      assert.equal(json.error.code, 'INVALID_REQUEST');
+      const issues = json.error.details?.issues ?? [];
+      assert.ok(
+        issues.some((i) => expected.test(`${i.path}: ${i.message}`)),
+        `expected an issue matching ${String(expected)}, got ${JSON.stringify(issues)}`,
+      );
+      assert.equal(await storedCount(), before);
+    });
+  }
+
+  it('answers a malformed JSON body with 400', async () => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/transactions',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"mode": "saga", ',
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json<ErrorReply>().error.code, 'INVALID_REQUEST');
+  });
+
+  it('answers a huge body with 413 and stores nothing', async () => {
+    const before = await storedCount();
+    const big = {
+      mode: 'saga',
+      steps: [{ action: 'http://127.0.0.1:1/a', payload: 'x'.repeat(70_000) }],
+    };
+    const { status, json } = await post('/v1/transactions', big);
+    assert.equal(status, 413);
+    assert.equal(json.error.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal(await storedCount(), before);
+  });
+
+  it('requires a token, and the admin token for operator actions', async () => {
+    const body = { mode: 'tcc' };
+    assert.equal((await post('/v1/transactions', body, {})).status, 401);
+    assert.equal(
+      (await post('/v1/transactions', body, { authorization: 'Bearer wrong-token-000000' })).status,
+      401,
+    );
+    const created = await post('/v1/transactions', { gid: 'auth-1', mode: 'tcc' });
+    assert.equal(created.status, 201);
+    const retryAsClient = await post('/v1/transactions/auth-1/retry', {});
+    assert.equal(retryAsClient.status, 403);
+    assert.equal(retryAsClient.json.error.code, 'FORBIDDEN');
+    const retryAsAdmin = await post(
+      '/v1/transactions/auth-1/retry',
+      {},
+      { authorization: `Bearer ${ADMIN}` },
+    );
+    assert.equal(retryAsAdmin.status, 200);
+    const get = await server.app.inject({ method: 'GET', url: '/v1/transactions/auth-1' });
+    assert.equal(get.statusCode, 401);
+  });
+
+  it('creates idempotently and refuses a different body under the same gid', async () => {
+    const body = { gid: 'same-gid', mode: 'tcc', options: { timeoutMs: 60_000 } };
+    assert.equal((await post('/v1/transactions', body)).status, 201);
+    assert.equal((await post('/v1/transactions', body)).status, 200);
+    const conflict = await post('/v1/transactions', { ...body, options: { timeoutMs: 1_000 } });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.json.error.code, 'GID_CONFLICT');
+  });
+
+  it('answers unknown transactions and routes with 404 codes', async () => {
+    const res = await server.app.inject({
+      method: 'GET',
+      url: '/v1/transactions/nope',
+      headers: auth,
+    });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json<ErrorReply>().error.code, 'TRANSACTION_NOT_FOUND');
+    const route = await server.app.inject({ method: 'GET', url: '/v2/whatever', headers: auth });
+    assert.equal(route.json<ErrorReply>().error.code, 'NOT_FOUND');
+  });
+
+  it('validates list filters', async () => {
+    const res = await server.app.inject({
+      method: 'GET',
+      url: '/v1/transactions?status=weird&limit=0',
+      headers: auth,
+    });
+    assert.equal(res.statusCode, 400);
+    const paths = (res.json<ErrorReply>().error.details?.issues ?? []).map((i) => i.path);
+    assert.deepEqual(paths.sort(), ['(querystring)/limit', '(querystring)/status']);
+  });
+
+  it('requires a reason to resolve', async () => {
+    await post('/v1/transactions', { gid: 'to-resolve', mode: 'tcc' });
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const missing = await post('/v1/transactions/to-resolve/resolve', { status: 'failed' }, admin);
+    assert.equal(missing.status, 400);
+    const blank = await post(
+      '/v1/transactions/to-resolve/resolve',
+      { status: 'failed', reason: '   ' },
+      admin,
+    );
+    assert.equal(blank.status, 400);
+    const ok = await post(
+      '/v1/transactions/to-resolve/resolve',
+      { status: 'failed', reason: 'refunded' },
+      admin,
+    );
+    assert.equal(ok.status, 200);
+  });
+
+  it('issues ordered unique ids', async () => {
+    const { status, json } = await post('/v1/ids?count=100', undefined);
+    assert.equal(status, 200);
+    const ids = (json['ids'] as string[]).map(BigInt);
+    assert.equal(new Set(ids).size, 100);
+    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!));
+    assert.equal((await post('/v1/ids?count=5000', undefined)).status, 400);
+  });
+
+  it('serves health, readiness, metrics and the OpenAPI document without auth', async () => {
+    assert.equal((await server.app.inject({ url: '/healthz' })).statusCode, 200);
+    assert.equal((await server.app.inject({ url: '/readyz' })).statusCode, 200);
+    const metrics = await server.app.inject({ url: '/metrics' });
+    assert.match(metrics.body, /accord_transactions_total/);
+    const openapi = await server.app.inject({ url: '/openapi.json' });
+    const doc = openapi.json<{ openapi: string; paths: Record<string, unknown> }>();
+    assert.match(doc.openapi, /^3\./);
+    assert.ok(doc.paths['/v1/transactions']);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Builds the HTTP application: Fastify with strict JSON validation, one error mapping,
+ * auth, the native API and the system routes.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Registry } from 'prom-client';
+import type { Snowflake, Store } from '@accord/core';
+import { AccordError } from '@accord/core';
+import type { Engine } from '../engine/engine.js';
+import { authorize } from './auth.js';
+import type { AuthTokens, Role } from './auth.js';
+import type { CreateContext } from './create-request.js';
+import { toErrorReply } from './error-mapping.js';
+import { systemRoutes } from './routes/system.js';
+import { transactionRoutes } from './routes/transactions.js';
+
+/** Everything the HTTP app is built from. */
+export interface AppDeps {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly ids: Snowflake;
+  readonly create: CreateContext;
+  readonly tokens: AuthTokens;
+  readonly bodyLimit: number;
+  readonly maxSteps: number;
+  readonly waitResultCapMs: number;
+  readonly logger: FastifyBaseLogger;
+}
+
+/** Creates the Fastify app (not yet listening). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Per-request lines would dominate the log at load; errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: false,
+    ajv: {
+      customOptions: {
+        allErrors: true,
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Accord coordinator API',
+        version: '1',
+        description: 'Sagas, TCC and two-phase messages. See docs/protocol.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorReply(error);
+    if (status >= 500) {
+      request.log.error({ err: error, url: request.url }, 'request failed');
+    }
+    if (status === 503) void reply.header('retry-after', '1');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = toErrorReply(
+      new AccordError('NOT_FOUND', `no route ${request.method} ${request.url}`),
+    );
+    return reply.code(status).send(body);
+  });
+  // While closing, answer new requests with SHUTTING_DOWN in the usual error shape.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing)
+      throw new AccordError('SHUTTING_DOWN', 'the coordinator is stopping; try another instance');
+  });
+  const check = (header: string | undefined, role: Role) => authorize(deps.tokens, header, role);
+  transactionRoutes(app, {
+    engine: deps.engine,
+    create: deps.create,
+    maxSteps: deps.maxSteps,
+    waitResultCapMs: deps.waitResultCapMs,
+    authorize: check,
+  });
+  systemRoutes(app, {
+    store: deps.store,
+    registry: deps.registry,
+    ids: deps.ids,
+    authorize: check,
+  });
+  return app;
+}

@@ -1,0 +1,166 @@
+/**
+ * Turns a structurally valid create request into a {@link NewTransaction}: mode rules,
+ * URL and outbound-policy checks, the step graph, options merged with server defaults,
+ * and the fingerprint that makes repeated creates idempotent.
+ */
+import { createHash } from 'node:crypto';
+import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } from '@accord/core';
+import { checkStepGraph, ValidationError } from '@accord/core';
+import type { ServerConfig } from '../config/config.js';
+import type { TargetPolicy } from '../outbound/target-policy.js';
+
+/** The create body as the schema guarantees it. */
+export interface CreateBody {
+  gid?: string;
+  mode: Mode;
+  steps?: Array<{
+    id?: string;
+    action: string;
+    compensate?: string;
+    payload?: unknown;
+    dependsOn?: string[];
+    maxAttempts?: number;
+  }>;
+  checkUrl?: string;
+  options?: {
+    timeoutMs?: number | null;
+    requestTimeoutMs?: number;
+    concurrent?: boolean;
+    headers?: Record<string, string>;
+    retry?: Partial<TransactionOptions['retry']>;
+  };
+  waitResult?: boolean | number;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'traceparent',
+  'tracestate',
+]);
+
+/** Serialises JSON with sorted keys, so equal bodies hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** Where outbound URLs are checked and defaults come from. */
+export interface CreateContext {
+  readonly config: Pick<ServerConfig, 'defaults'>;
+  readonly policy: TargetPolicy;
+  /** Makes a gid when the request has none. */
+  readonly newGid: () => string;
+}
+
+/** Checks a branch URL; adds an issue at `path` if it is unusable. */
+export function checkUrlField(
+  policy: TargetPolicy,
+  value: string,
+  path: string,
+  issues: FieldIssue[],
+): void {
+  const problem = policy.checkUrl(value);
+  if (problem) issues.push({ path, message: problem });
+}
+
+function checkHeaders(headers: Record<string, string>, issues: FieldIssue[]): void {
+  for (const [name, value] of Object.entries(headers)) {
+    const path = `/options/headers/${name}`;
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) issues.push({ path, message: 'is not a valid header name' });
+    else if (lower.startsWith('accord-') || RESERVED_HEADERS.has(lower)) {
+      issues.push({ path, message: 'is reserved and cannot be set' });
+    }
+    if (/[\r\n\0]/.test(value)) issues.push({ path, message: 'must not contain line breaks' });
+  }
+}
+
+function payloadText(payload: unknown): string {
+  return payload === undefined ? '' : JSON.stringify(payload);
+}
+
+/** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
+export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTransaction {
+  const issues: FieldIssue[] = [];
+  const steps = body.steps ?? [];
+  const { mode } = body;
+  if (mode === 'tcc' && body.steps !== undefined) {
+    issues.push({ path: '/steps', message: 'tcc transactions register branches instead of steps' });
+  }
+  if (mode !== 'tcc' && steps.length === 0) {
+    issues.push({ path: '/steps', message: `a ${mode} needs at least one step` });
+  }
+  if (mode === 'msg') {
+    if (body.checkUrl === undefined)
+      issues.push({ path: '/checkUrl', message: 'is required for msg' });
+    else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues);
+  } else if (body.checkUrl !== undefined) {
+    issues.push({ path: '/checkUrl', message: 'is only used by msg transactions' });
+  }
+  const specs: StepSpec[] = steps.map((step, i) => {
+    checkUrlField(ctx.policy, step.action, `/steps/${i}/action`, issues);
+    if (step.compensate !== undefined) {
+      if (mode !== 'saga')
+        issues.push({ path: `/steps/${i}/compensate`, message: 'is only used by sagas' });
+      else checkUrlField(ctx.policy, step.compensate, `/steps/${i}/compensate`, issues);
+    }
+    const payload = payloadText(step.payload);
+    return {
+      id: step.id ?? String(i + 1).padStart(2, '0'),
+      action: { url: step.action, payload },
+      compensate: step.compensate === undefined ? undefined : { url: step.compensate, payload },
+      dependsOn: step.dependsOn,
+      maxAttempts: step.maxAttempts,
+    };
+  });
+  issues.push(...checkStepGraph(specs));
+  checkHeaders(body.options?.headers ?? {}, issues);
+  const retry = { ...ctx.config.defaults.retry, ...body.options?.retry };
+  if (retry.maxDelayMs < retry.firstDelayMs) {
+    issues.push({
+      path: '/options/retry/maxDelayMs',
+      message: 'must not be less than firstDelayMs',
+    });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const defaults = ctx.config.defaults;
+  const defaultTimeout = mode === 'saga' ? defaults.sagaTimeoutMs : defaults.preparedTimeoutMs;
+  const options: TransactionOptions = {
+    requestTimeoutMs: body.options?.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    retry,
+    timeoutMs: body.options?.timeoutMs === undefined ? defaultTimeout : body.options.timeoutMs,
+    concurrent: body.options?.concurrent ?? false,
+    headers: body.options?.headers ?? {},
+  };
+  const { waitResult: _wait, gid: _gid, ...identity } = body;
+  const fingerprint = createHash('sha256').update(canonicalJson(identity)).digest('base64url');
+  return {
+    gid: body.gid ?? ctx.newGid(),
+    mode,
+    options,
+    checkUrl: body.checkUrl ?? null,
+    steps: specs,
+    fingerprint,
+  };
+}
+
+/** Milliseconds to wait for a result, from a `waitResult` field and the server cap. */
+export function waitMs(waitResult: boolean | number | undefined, capMs: number): number | null {
+  if (waitResult === undefined || waitResult === false) return null;
+  if (waitResult === true) return capMs;
+  return Math.min(waitResult, capMs);
+}

@@ -1,0 +1,72 @@
+/** Wire shapes of transactions and attempts (docs/protocol.md, "Shapes"). */
+import type { AttemptRecord, BranchOp, TransactionRecord, TransactionSnapshot } from '@accord/core';
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function parsePayload(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A branch op as the API shows it. */
+export function branchView(op: BranchOp) {
+  return {
+    branchId: op.branchId,
+    op: op.op,
+    url: op.url,
+    payload: parsePayload(op.payload),
+    dependsOn: op.dependsOn,
+    status: op.status,
+    attempts: op.attempts,
+    nextAttemptAt: iso(op.nextAttemptAt),
+    lastError: op.lastError
+      ? {
+          httpStatus: op.lastError.httpStatus,
+          message: op.lastError.message,
+          at: iso(op.lastError.at),
+        }
+      : null,
+  };
+}
+
+/** A transaction record without its branches (listings). */
+export function transactionSummary(tx: TransactionRecord) {
+  return {
+    gid: tx.gid,
+    mode: tx.mode,
+    status: tx.status,
+    reason: tx.reason,
+    parked: tx.parked,
+    createdAt: iso(tx.createdAt),
+    updatedAt: iso(tx.updatedAt),
+    finishedAt: iso(tx.finishedAt),
+    nextAttemptAt: iso(tx.nextAttemptAt),
+    options: tx.options,
+    checkUrl: tx.checkUrl,
+  };
+}
+
+/** A transaction with its branches. */
+export function transactionView(snapshot: TransactionSnapshot) {
+  return { ...transactionSummary(snapshot.tx), branches: snapshot.ops.map(branchView) };
+}
+
+/** One attempt of the history. */
+export function attemptView(a: AttemptRecord) {
+  return {
+    branchId: a.branchId,
+    op: a.op,
+    attempt: a.attempt,
+    startedAt: iso(a.startedAt),
+    finishedAt: iso(a.finishedAt),
+    outcome: a.outcome,
+    httpStatus: a.httpStatus,
+    message: a.message,
+  };
+}

@@ -1,0 +1,60 @@
+/** The engine observer that feeds metrics and structured logs. */
+import type { Logger } from 'pino';
+import type { EngineObserver } from '../engine/observer.js';
+import type { Metrics } from './metrics.js';
+
+/** Builds an observer writing to `metrics` and `logger`. */
+export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserver {
+  return {
+    branchCall(tx, op, outcome, seconds) {
+      metrics.branchCalls.observe({ op: op.op, outcome: outcome.kind }, seconds);
+      const refusedForward = outcome.kind === 'failure' && tx.mode === 'saga' && op.op === 'action';
+      if (outcome.kind !== 'success' && !refusedForward) {
+        metrics.retries.inc({ op: op.op });
+        logger.debug(
+          {
+            gid: tx.gid,
+            branchId: op.branchId,
+            op: op.op,
+            outcome: outcome.kind,
+            httpStatus: outcome.httpStatus,
+          },
+          'branch call did not succeed',
+        );
+      }
+    },
+    terminal(tx) {
+      metrics.transactions.inc({ mode: tx.mode, status: tx.status });
+      if (tx.status === 'failed')
+        logger.info({ gid: tx.gid, mode: tx.mode, reason: tx.reason }, 'transaction failed');
+    },
+    parked(alert, tx) {
+      metrics.parkedTotal.inc({ mode: tx.mode });
+      logger.error(
+        {
+          gid: alert.gid,
+          branchId: alert.branchId,
+          op: alert.op,
+          reason: alert.reason,
+          alert: 'parked',
+        },
+        'transaction parked: an operator must retry or resolve it',
+      );
+    },
+    storeWrite(_batch, seconds) {
+      metrics.storeWrites.observe(seconds);
+    },
+    claimed(count, lagSeconds) {
+      metrics.dueLag.set(lagSeconds);
+      logger.debug({ count, lagSeconds }, 'claimed due transactions');
+    },
+    purged(count) {
+      metrics.purged.inc(count);
+      logger.info({ count }, 'purged old terminal transactions');
+    },
+    lost(gid, why) {
+      metrics.leasesLost.inc();
+      logger.warn({ gid, why }, 'stopped driving transaction');
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Calls branch targets over HTTP with keep-alive pools, per-call timeouts, signatures
+ * and trace context, and classifies each reply by the native protocol.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
+import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
+import { ACCORD_HEADERS, classifyStatus } from '@accord/core';
+import { signatureHeader } from './signature.js';
+import type { TargetPolicy } from './target-policy.js';
+
+/** Settings of the outbound HTTP client. */
+export interface BranchCallerOptions {
+  readonly policy: TargetPolicy;
+  readonly clock: Clock;
+  readonly signingSecret: string | null;
+  /** Connections kept per origin. */
+  readonly connectionsPerOrigin?: number;
+}
+
+/** Anything that can perform a branch call; the engine depends on this, not on HTTP. */
+export interface BranchCall {
+  call(tx: TransactionRecord, op: BranchOp): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+const MESSAGE_LIMIT = 300;
+
+/** W3C `traceparent` whose trace id is derived from the gid, so every call of one transaction shares a trace. */
+export function traceparentFor(gid: string): string {
+  const traceId = createHash('sha256').update(gid).digest('hex').slice(0, 32);
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+}
+
+/** The HTTP implementation of {@link BranchCall}. */
+export class HttpBranchCaller implements BranchCall {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: BranchCallerOptions) {
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 256,
+      keepAliveTimeout: 30_000,
+      connect: { lookup: options.policy.lookup },
+    });
+  }
+
+  async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
+    const headers: Record<string, string> = {
+      ...tx.options.headers,
+      [ACCORD_HEADERS.gid]: tx.gid,
+      [ACCORD_HEADERS.branch]: op.branchId,
+      [ACCORD_HEADERS.op]: op.op,
+      [ACCORD_HEADERS.mode]: tx.mode,
+      [ACCORD_HEADERS.traceparent]: traceparentFor(tx.gid),
+    };
+    if (op.payload !== '') headers['content-type'] = 'application/json';
+    if (this.options.signingSecret !== null) {
+      headers[ACCORD_HEADERS.signature] = signatureHeader(
+        this.options.signingSecret,
+        op.payload,
+        this.options.clock.now(),
+      );
+    }
+    const timeout = tx.options.requestTimeoutMs;
+    try {
+      const response = await request(op.url, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers,
+        body: op.payload === '' ? undefined : op.payload,
+        signal: AbortSignal.timeout(timeout),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      const kind = classifyStatus(response.statusCode);
+      const message = kind === 'success' ? null : await excerpt(response.body);
+      if (kind === 'success') await response.body.dump();
+      return { kind, httpStatus: response.statusCode, message };
+    } catch (error) {
+      return { kind: 'error', httpStatus: null, message: describeError(error, timeout) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function excerpt(
+  body: AsyncIterable<Buffer> & { dump(): Promise<void> },
+): Promise<string | null> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString('utf8');
+    if (text.length >= MESSAGE_LIMIT) break;
+  }
+  await body.dump().catch(() => undefined);
+  const trimmed = text.trim().slice(0, MESSAGE_LIMIT);
+  return trimmed === '' ? null : trimmed;
+}
+
+function describeError(error: unknown, timeout: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError')
+      return `timed out after ${timeout} ms`;
+    const code = (error as NodeJS.ErrnoException).code;
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error && cause !== error) return describeError(cause, timeout);
+    return code ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,107 @@
+/**
+ * Every statement of the SQLite store, as data. Parameters are named (`@name`);
+ * booleans are bound as 0/1 and JSON as text.
+ */
+
+const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed')`;
+
+/** Connection settings: durable commits (WAL + FULL sync), waits instead of SQLITE_BUSY. */
+export const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+] as const;
+
+/** The SQL of the SQLite store. */
+export const SQLITE_SQL = {
+  appliedMigrations: `SELECT version FROM accord_migrations ORDER BY version`,
+  recordMigration: `INSERT INTO accord_migrations (version, name, applied_at) VALUES (@version, @name, @applied_at)`,
+  ping: `SELECT 1 AS ok`,
+
+  insertTransaction: `
+INSERT INTO accord_transactions (gid, mode, status, options, check_url, fingerprint, reason,
+  created_at, updated_at, finished_at, deadline_at, next_attempt_at, parked, lease_owner,
+  lease_until, fence)
+VALUES (@gid, @mode, @status, @options, @check_url, @fingerprint, @reason, @created_at,
+  @updated_at, @finished_at, @deadline_at, @next_attempt_at, @parked, @lease_owner,
+  @lease_until, @fence)
+ON CONFLICT (gid) DO NOTHING`,
+
+  upsertOp: `
+INSERT INTO accord_branch_ops (gid, branch_id, op, url, payload, seq, depends_on, max_attempts,
+  status, attempts, failures, next_attempt_at, last_error_status, last_error_message,
+  last_error_at, updated_at)
+VALUES (@gid, @branch_id, @op, @url, @payload, @seq, @depends_on, @max_attempts, @status,
+  @attempts, @failures, @next_attempt_at, @last_error_status, @last_error_message,
+  @last_error_at, @updated_at)
+ON CONFLICT (gid, branch_id, op) DO UPDATE SET
+  url = excluded.url, payload = excluded.payload, seq = excluded.seq,
+  depends_on = excluded.depends_on, max_attempts = excluded.max_attempts,
+  status = excluded.status, attempts = excluded.attempts, failures = excluded.failures,
+  next_attempt_at = excluded.next_attempt_at, last_error_status = excluded.last_error_status,
+  last_error_message = excluded.last_error_message, last_error_at = excluded.last_error_at,
+  updated_at = excluded.updated_at`,
+
+  insertAttempt: `
+INSERT INTO accord_attempts (gid, branch_id, op, attempt, started_at, finished_at, outcome,
+  http_status, message)
+VALUES (@gid, @branch_id, @op, @attempt, @started_at, @finished_at, @outcome, @http_status,
+  @message)`,
+
+  /** Fenced update of the mutable fields; `release` gives the lease up. */
+  updateTransaction: `
+UPDATE accord_transactions SET
+  status = @status, reason = @reason, updated_at = @updated_at, finished_at = @finished_at,
+  deadline_at = @deadline_at, next_attempt_at = @next_attempt_at, parked = @parked,
+  lease_owner = CASE WHEN @release = 1 THEN NULL ELSE lease_owner END,
+  lease_until = CASE WHEN @release = 1 THEN 0 ELSE lease_until END
+WHERE gid = @gid AND fence = @fence`,
+
+  selectTransaction: `SELECT * FROM accord_transactions WHERE gid = @gid`,
+  selectOps: `SELECT * FROM accord_branch_ops WHERE gid = @gid ORDER BY seq, branch_id, op`,
+  selectOpsOfMany: `
+SELECT * FROM accord_branch_ops WHERE gid IN (SELECT value FROM json_each(@gids))
+ORDER BY gid, seq, branch_id, op`,
+  selectHistory: `SELECT * FROM accord_attempts WHERE gid = @gid ORDER BY started_at, id`,
+
+  claim: `
+UPDATE accord_transactions
+SET lease_owner = @owner, lease_until = @until, fence = fence + 1
+WHERE gid = @gid AND ${NOT_TERMINAL} AND lease_until <= @now
+RETURNING *`,
+
+  claimDue: `
+UPDATE accord_transactions
+SET lease_owner = @owner, lease_until = @until, fence = fence + 1
+WHERE gid IN (
+  SELECT gid FROM accord_transactions
+  WHERE ${NOT_TERMINAL} AND parked = 0 AND next_attempt_at <= @now AND lease_until <= @now
+  ORDER BY next_attempt_at, gid
+  LIMIT @limit)
+RETURNING *`,
+
+  renew: `
+UPDATE accord_transactions SET lease_until = @until
+WHERE gid = @gid AND fence = @fence AND lease_owner = @owner`,
+
+  list: `
+SELECT * FROM accord_transactions
+WHERE (@status IS NULL OR status = @status)
+  AND (@mode IS NULL OR mode = @mode)
+  AND (@parked IS NULL OR parked = @parked)
+  AND (@since IS NULL OR created_at >= @since)
+  AND (@until IS NULL OR created_at <= @until)
+  AND (@cursor_at IS NULL OR (created_at, gid) < (@cursor_at, @cursor_gid))
+ORDER BY created_at DESC, gid DESC
+LIMIT @limit`,
+
+  countParked: `SELECT count(*) AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = 1`,
+  purgeTerminal: `
+DELETE FROM accord_transactions WHERE gid IN (
+  SELECT gid FROM accord_transactions
+  WHERE status IN ('succeeded', 'failed') AND finished_at < @before
+  ORDER BY finished_at
+  LIMIT @limit
+)`,
+} as const;
