@@ -1,0 +1,105 @@
+/**
+ * The framework-neutral part of a participant handler: headers → context, signature
+ * check, body parse, business call, answer. Adapters only gather the request and send the
+ * {@link Reply}.
+ */
+import { AccordError } from '@accord/core';
+import { readAccordContext, headerValue, type AccordContext, type HeadersLike } from './context.js';
+import { errorReply, rejectionReply, successReply, type Reply } from './reply.js';
+import { verifySignature } from './signature.js';
+
+/**
+ * The business function of a participant route: gets the context and the parsed JSON body
+ * (undefined when there is none), returns the JSON result (2xx) or throws
+ * `BusinessFailure` (409), `Ongoing` (425) or anything else (500).
+ */
+export type AccordHandlerFn<B = unknown, R = unknown> = (
+  ctx: AccordContext,
+  body: B,
+) => R | Promise<R>;
+
+/** Options shared by the participant handlers. */
+export interface AccordHandlerOptions {
+  /**
+   * Verify `Accord-Signature` on every call except `try` (which the client makes
+   * unsigned). Several secrets may be given during a rotation.
+   */
+  secret?: string | readonly string[];
+  /** Largest accepted clock distance of a signature, ms (default 300000). */
+  toleranceMs?: number;
+  /** Largest body read, bytes (default 1 MiB); more is answered 413. */
+  maxBodyBytes?: number;
+  /** The clock for signature checks (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Default of {@link AccordHandlerOptions.maxBodyBytes}. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+/** One incoming call, as an adapter gathered it. */
+export interface IncomingCall {
+  readonly headers: HeadersLike;
+  /** The exact body bytes; undefined when a framework already consumed them. */
+  readonly raw: Uint8Array | undefined;
+  /** The body a framework already parsed (used when `raw` is undefined). */
+  readonly parsed?: unknown;
+  /** What to tell the user when a signature must be checked and `raw` is gone. */
+  readonly rawMissingHint: string;
+}
+
+/** True when the request says it carries a body. */
+export function declaresBody(headers: HeadersLike): boolean {
+  if (headerValue(headers, 'transfer-encoding') !== undefined) return true;
+  const length = headerValue(headers, 'content-length');
+  return length !== undefined && length.trim() !== '0';
+}
+
+/**
+ * Parses a JSON body; empty is undefined. Throws `AccordError('INVALID_REQUEST')`.
+ *
+ * @example
+ * parseJsonBody(Buffer.from('{"a":1}')); // { a: 1 }
+ */
+export function parseJsonBody(raw: Uint8Array): unknown {
+  if (raw.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(
+      Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'),
+    ) as unknown;
+  } catch {
+    throw new AccordError('INVALID_REQUEST', 'body is not valid JSON');
+  }
+}
+
+/**
+ * Runs one participant call end to end and returns the answer to send; never throws.
+ *
+ * @example
+ * const reply = await processCall(fn, { secret }, { headers, raw, rawMissingHint: '' });
+ */
+export async function processCall<B, R>(
+  fn: AccordHandlerFn<B, R>,
+  options: AccordHandlerOptions,
+  call: IncomingCall,
+): Promise<Reply> {
+  let ctx: AccordContext;
+  let body: unknown;
+  try {
+    ctx = readAccordContext(call.headers);
+    if (options.secret !== undefined && ctx.op !== 'try') {
+      if (call.raw === undefined) throw new Error(call.rawMissingHint);
+      verifySignature(options.secret, headerValue(call.headers, 'accord-signature'), call.raw, {
+        ...(options.toleranceMs !== undefined && { toleranceMs: options.toleranceMs }),
+        now: (options.now ?? Date.now)(),
+      });
+    }
+    body = call.raw !== undefined ? parseJsonBody(call.raw) : call.parsed;
+  } catch (error) {
+    return rejectionReply(error);
+  }
+  try {
+    return successReply(await fn(ctx, body as B));
+  } catch (error) {
+    return errorReply(error);
+  }
+}

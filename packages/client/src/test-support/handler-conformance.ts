@@ -1,0 +1,183 @@
+/**
+ * One set of cases every participant adapter (node:http, Fastify) must pass, run against a
+ * real server by each adapter's test file. Not part of the public API.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import type { AccordContext } from '../participant/context.js';
+import { BusinessFailure, Ongoing } from '../participant/failures.js';
+import type { AccordHandlerFn, AccordHandlerOptions } from '../participant/process-call.js';
+import { signPayload } from '../participant/signature.js';
+
+/** A running participant server with one route at `/p`. */
+export interface RunningParticipant {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a real server of the adapter under test, serving `fn` at `/p`. */
+export type StartParticipant = (
+  fn: AccordHandlerFn,
+  options: AccordHandlerOptions,
+) => Promise<RunningParticipant>;
+
+const SECRET = 'conformance-secret';
+
+/** Accord headers of a branch call. */
+export function accordHeaders(op = 'action', extra: Record<string, string> = {}) {
+  return {
+    'accord-gid': 'g-1',
+    'accord-branch': '01',
+    'accord-op': op,
+    'accord-mode': op === 'try' || op === 'confirm' || op === 'cancel' ? 'tcc' : 'saga',
+    ...extra,
+  };
+}
+
+/** POSTs to a participant; `body` is sent verbatim (string) with a JSON content type. */
+export async function post(url: string, headers: Record<string, string>, body?: string) {
+  const res = await request(url, {
+    method: 'POST',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, text, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/**
+ * Behaviour of one adapter: `fn` is called with the context and parsed body, results and
+ * errors map to the protocol's statuses, signatures are enforced.
+ */
+export function handlerConformance(name: string, start: StartParticipant): void {
+  describe(`${name}: participant handler conformance`, () => {
+    const seen: { ctx: AccordContext; body: unknown }[] = [];
+    let behaviour: (body: unknown) => unknown = () => undefined;
+    const fn: AccordHandlerFn = (ctx, body) => {
+      seen.push({ ctx, body });
+      return behaviour(body);
+    };
+    let plain: RunningParticipant;
+    let signed: RunningParticipant;
+
+    before(async () => {
+      plain = await start(fn, {});
+      signed = await start(fn, { secret: SECRET });
+    });
+    after(async () => {
+      await plain.close();
+      await signed.close();
+    });
+
+    test('passes the parsed headers and body, answers 200 with the JSON result', async () => {
+      behaviour = (body) => ({ got: body });
+      seen.length = 0;
+      const res = await post(
+        plain.url,
+        accordHeaders('compensate', { traceparent: '00-abc-def-01' }),
+        '{"amount":5}',
+      );
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.json, { got: { amount: 5 } });
+      assert.deepEqual(seen[0]?.ctx, {
+        gid: 'g-1',
+        branchId: '01',
+        op: 'compensate',
+        mode: 'saga',
+        traceparent: '00-abc-def-01',
+      });
+    });
+
+    test('no body is undefined; no result is 204', async () => {
+      behaviour = () => undefined;
+      seen.length = 0;
+      const res = await post(plain.url, accordHeaders('check', { 'accord-mode': 'msg' }));
+      assert.equal(res.status, 204);
+      assert.equal(res.text, '');
+      assert.equal(seen[0]?.body, undefined);
+    });
+
+    test('BusinessFailure is 409, Ongoing 425, anything else 500 without a stack', async () => {
+      behaviour = () => {
+        throw new BusinessFailure('insufficient funds', { balance: 3 });
+      };
+      let res = await post(plain.url, accordHeaders(), '{}');
+      assert.equal(res.status, 409);
+      assert.deepEqual(res.json, {
+        error: { code: 'BRANCH_FAILED', message: 'insufficient funds', details: { balance: 3 } },
+      });
+      behaviour = () => Promise.reject(new Ongoing('still settling'));
+      res = await post(plain.url, accordHeaders(), '{}');
+      assert.equal(res.status, 425);
+      assert.deepEqual(res.json, { error: { code: 'BRANCH_ONGOING', message: 'still settling' } });
+      behaviour = () => {
+        throw new RangeError('db exploded');
+      };
+      res = await post(plain.url, accordHeaders(), '{}');
+      assert.equal(res.status, 500);
+      assert.deepEqual(res.json, { error: { code: 'INTERNAL', message: 'db exploded' } });
+      assert.ok(!res.text.includes('at '), 'no stack trace in the answer');
+    });
+
+    test('missing Accord headers are 400, naming the header', async () => {
+      seen.length = 0;
+      const { 'accord-gid': _, ...headers } = accordHeaders();
+      const res = await post(plain.url, headers, '{}');
+      assert.equal(res.status, 400);
+      assert.match(res.text, /Accord-Gid/);
+      assert.equal(seen.length, 0);
+    });
+
+    test('an invalid JSON body is 400', async () => {
+      seen.length = 0;
+      const res = await post(plain.url, accordHeaders(), '{not json');
+      assert.equal(res.status, 400);
+      assert.equal(seen.length, 0);
+    });
+
+    test('signatures: valid passes; invalid, stale and missing are 401', async () => {
+      behaviour = () => ({ ok: true });
+      seen.length = 0;
+      const body = '{"amount":7}';
+      const valid = await post(
+        signed.url,
+        accordHeaders('confirm', { 'accord-signature': signPayload(SECRET, body) }),
+        body,
+      );
+      assert.equal(valid.status, 200);
+      const problems = {
+        invalid: signPayload('wrong-secret', body),
+        stale: signPayload(SECRET, body, Date.now() - 301_000),
+        tampered: signPayload(SECRET, '{"amount":8}'),
+      };
+      for (const [what, signature] of Object.entries(problems)) {
+        const res = await post(
+          signed.url,
+          accordHeaders('confirm', { 'accord-signature': signature }),
+          body,
+        );
+        assert.equal(res.status, 401, what);
+        assert.equal((res.json as { error: { code: string } }).error.code, 'SIGNATURE_INVALID');
+      }
+      const missing = await post(signed.url, accordHeaders('confirm'), body);
+      assert.equal(missing.status, 401);
+      assert.match(missing.text, /missing/);
+      assert.equal(seen.length, 1, 'only the valid call reached the business function');
+    });
+
+    test('signatures: a body-less call is signed over the empty string; try is not checked', async () => {
+      behaviour = () => ({ ok: true });
+      const check = await post(
+        signed.url,
+        accordHeaders('check', {
+          'accord-mode': 'msg',
+          'accord-signature': signPayload(SECRET, ''),
+        }),
+      );
+      assert.equal(check.status, 200);
+      const tryCall = await post(signed.url, accordHeaders('try'), '{"n":1}');
+      assert.equal(tryCall.status, 200);
+    });
+  });
+}
