@@ -1,0 +1,114 @@
+/**
+ * Command-line options of `npm run bench`, parsed and validated once.
+ */
+import { parseArgs } from 'node:util';
+
+/** Which store the coordinator runs on. */
+export type StoreKind = 'sqlite' | 'postgres' | 'mariadb' | 'redis';
+
+/** Resolved benchmark options. */
+export interface BenchOptions {
+  /** Measured time per cell, ms. */
+  readonly durationMs: number;
+  /** Unmeasured time before each cell's measurement, ms. */
+  readonly warmupMs: number;
+  /** Closed-loop worker counts, one cell per value and scenario. */
+  readonly concurrency: readonly number[];
+  readonly store: StoreKind;
+  /** Server URL used to create (and drop) a dedicated schema when `store` is postgres. */
+  readonly postgresUrl: string;
+}
+
+/** A bad flag: the message says which one and why. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Printed by `--help` and after a usage error. */
+export const USAGE = `usage: npm run bench -- [options]
+
+  --duration <s>        measured seconds per cell (default 10)
+  --warmup <s>          warm-up seconds per cell, not measured (default 2)
+  --concurrency <list>  closed-loop workers, comma separated (default 1,64)
+  --store <kind>        coordinator store: sqlite | postgres | mariadb | redis (default sqlite);
+                        mariadb and redis use a fresh database / key prefix on the local servers
+  --postgres-url <url>  server for --store postgres; a schema is created and dropped
+                        (default postgres://postgres@127.0.0.1:5432/test)
+  --help                this text`;
+
+const DEFAULTS = {
+  durationS: 10,
+  warmupS: 2,
+  concurrency: [1, 64],
+  store: 'sqlite',
+  postgresUrl: 'postgres://postgres@127.0.0.1:5432/test',
+} as const;
+
+function seconds(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback * 1000;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > 3600) {
+    throw new UsageError(
+      `--${flag} must be a number of seconds from ${min} to 3600 (got "${raw}")`,
+    );
+  }
+  return Math.round(value * 1000);
+}
+
+function concurrencyList(raw: string | undefined): number[] {
+  if (raw === undefined) return [...DEFAULTS.concurrency];
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1 || v > 4096)) {
+    throw new UsageError(
+      `--concurrency must be integers from 1 to 4096, comma separated (got "${raw}")`,
+    );
+  }
+  return [...new Set(values)];
+}
+
+/**
+ * Parses argv (without `node` and the script); returns null when `--help` was asked.
+ * Throws {@link UsageError} naming the first bad flag.
+ *
+ * @example
+ * parseOptions(['--duration', '5', '--concurrency', '1,16']);
+ */
+export function parseOptions(argv: readonly string[]): BenchOptions | null {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        concurrency: { type: 'string' },
+        store: { type: 'string' },
+        'postgres-url': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) return null;
+  const store = values.store ?? DEFAULTS.store;
+  if (store !== 'sqlite' && store !== 'postgres' && store !== 'mariadb' && store !== 'redis') {
+    throw new UsageError(`--store must be sqlite, postgres, mariadb or redis (got "${store}")`);
+  }
+  const postgresUrl = values['postgres-url'] ?? DEFAULTS.postgresUrl;
+  if (!/^postgres(ql)?:\/\//.test(postgresUrl)) {
+    throw new UsageError('--postgres-url must start with postgres:// or postgresql://');
+  }
+  return {
+    durationMs: seconds('duration', values.duration, DEFAULTS.durationS, 0.1),
+    warmupMs: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
+    concurrency: concurrencyList(values.concurrency),
+    store,
+    postgresUrl,
+  };
+}

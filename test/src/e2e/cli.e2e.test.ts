@@ -1,0 +1,82 @@
+/** The `accord` command as users run it: start-up validation, shutdown, migrate, tx. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { freePort, tempDir, waitFor } from '@accord/testkit';
+
+const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env['PATH'], ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('accord command', () => {
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ ACCORD_PORT: 'seventy' }, /ACCORD_PORT must be an integer from 0 to 65535/],
+    [{ ACCORD_STORE: 'mongodb://db' }, /ACCORD_STORE must be a URL/],
+    [{ ACCORD_HOST: '0.0.0.0' }, /beyond loopback: set ACCORD_TOKEN/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses to start with ${Object.keys(env).join(', ')} invalid, naming it`, () => {
+      const dir = tempDir();
+      try {
+        const result = run(['serve'], { ...env, ACCORD_DATA_DIR: dir.path });
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /invalid configuration/);
+        assert.match(result.stderr, message);
+      } finally {
+        dir.remove();
+      }
+    });
+  }
+
+  it('serves, answers, and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--port', String(port), '--data-dir', dir.path],
+      {
+        env: { PATH: process.env['PATH'], ACCORD_LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
+        {
+          timeoutMs: 15_000,
+          what: 'the server',
+        },
+      );
+      const tx = run(['tx', 'list'], { ACCORD_URL: `http://127.0.0.1:${port}` });
+      assert.equal(tx.status, 0, tx.stderr);
+      assert.deepEqual(JSON.parse(tx.stdout), { items: [], nextCursor: null });
+      const missing = run(['tx', 'show', 'nope'], { ACCORD_URL: `http://127.0.0.1:${port}` });
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, /TRANSACTION_NOT_FOUND/);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+
+  it('prints the schema of the configured store', () => {
+    const dir = tempDir();
+    try {
+      const result = run(['migrate', '--print'], { ACCORD_DATA_DIR: dir.path });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /CREATE TABLE accord_transactions/);
+    } finally {
+      dir.remove();
+    }
+  });
+});
