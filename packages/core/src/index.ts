@@ -10,6 +10,7 @@ export * from './snowflake.js';
 export * from './store.js';
 export type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './machine/types.js';
 export { transition, nextAttemptAt } from './machine/transition.js';
+export { rulesOf, registeredOps, type ModeRules } from './machine/mode-rules.js';
 export { eligibleOps, runnableOps, forwardDone, backwardComplete } from './machine/phases.js';
 export {
   checkStepGraph,
@@ -20,3 +21,8 @@ export {
   type StepSpec,
   type TargetSpec,
 } from './machine/create.js';
+export {
+  NOTIFY_SCHEDULES,
+  NOTIFY_SCHEDULE_PRESETS,
+  type NotifySchedulePreset,
+} from './notify-schedules.js';

@@ -3,10 +3,13 @@
  * outcomes, shared by the coordinator and the SDK. Plain data, no behaviour.
  */
 
-/** How a global transaction coordinates its branches. */
-export type Mode = 'saga' | 'tcc' | 'msg';
+/**
+ * How a global transaction coordinates its branches. `notify` is a best-effort
+ * notification: one delivery retried on a schedule, never compensated.
+ */
+export type Mode = 'saga' | 'tcc' | 'xa' | 'msg' | 'notify';
 /** Every mode, in a fixed order (for validation and docs). */
-export const MODES: readonly Mode[] = ['saga', 'tcc', 'msg'];
+export const MODES: readonly Mode[] = ['saga', 'tcc', 'xa', 'msg', 'notify'];
 
 /**
  * Lifecycle of a global transaction. `prepared` (tcc/msg open) → `submitted` (forward work)
@@ -29,10 +32,12 @@ export function isTerminal(status: GlobalStatus): boolean {
 
 /**
  * A branch operation the coordinator calls. saga: `action`/`compensate`; tcc:
- * `confirm`/`cancel` (`try` is called by the client itself); msg: `action` (delivery)
- * and `check` (the check-back of a prepared message whose submit never came).
+ * `confirm`/`cancel` (`try` is called by the client itself); xa: `commit`/`rollback` of
+ * a branch the client's own call left prepared; msg: `action` (delivery) and `check`
+ * (the check-back of a prepared message whose submit never came); notify: `action`.
  */
-export type OpName = 'action' | 'compensate' | 'confirm' | 'cancel' | 'check';
+export type OpName =
+  'action' | 'compensate' | 'confirm' | 'cancel' | 'commit' | 'rollback' | 'check';
 /** Ops the participant may see in the `Accord-Op` header, including the client-side `try`. */
 export type ParticipantOp = OpName | 'try';
 
@@ -72,6 +77,16 @@ export interface TransactionOptions {
   readonly concurrent: boolean;
   /** Extra headers sent with every branch call of this transaction. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * notify: the delays (ms) before each retry of an unacknowledged delivery, in order,
+   * replacing exponential backoff; the delivery fails once they are used up.
+   */
+  readonly schedule?: readonly number[];
+  /**
+   * notify: a 2xx counts as acknowledged only when its body, trimmed, equals this text
+   * (for receivers that answer `success`); absent, any 2xx acknowledges.
+   */
+  readonly ackBody?: string;
 }
 
 /** The global transaction record as stored. Times are ms since the epoch. */

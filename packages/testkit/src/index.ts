@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { connect as connectNats } from 'nats';
 import pg from 'pg';
 
 /** Services the suites may use, with where to find them and how to start them. */
@@ -25,6 +27,14 @@ export const SERVICES = {
   redis: {
     url: process.env['ACCORD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     hint: 'start Redis on 127.0.0.1:6379 or set ACCORD_TEST_REDIS_URL',
+  },
+  rabbitmq: {
+    url: process.env['ACCORD_TEST_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
+    hint: 'start RabbitMQ on 127.0.0.1:5672 (guest/guest) or set ACCORD_TEST_RABBITMQ_URL',
+  },
+  nats: {
+    url: process.env['ACCORD_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222',
+    hint: 'start nats-server with JetStream (-js) on 127.0.0.1:4222 or set ACCORD_TEST_NATS_URL',
   },
 } as const;
 
@@ -76,6 +86,33 @@ async function probe(name: ServiceName): Promise<string | null> {
       return error instanceof Error ? error.message : String(error);
     } finally {
       redis.disconnect();
+    }
+  }
+  if (name === 'rabbitmq') {
+    try {
+      const connection = await amqp.connect(SERVICES.rabbitmq.url, { timeout: 3000 });
+      await connection.close();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+  if (name === 'nats') {
+    try {
+      const connection = await connectNats({
+        servers: SERVICES.nats.url,
+        timeout: 3000,
+        reconnect: false,
+      });
+      try {
+        // JetStream must be enabled, not just core NATS.
+        await (await connection.jetstreamManager()).getAccountInfo();
+      } finally {
+        await connection.close();
+      }
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
     }
   }
   return `unknown service ${String(name)}`;

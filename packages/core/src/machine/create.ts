@@ -7,6 +7,7 @@ import type {
   TransactionRecord,
   TransactionSnapshot,
 } from '../protocol.js';
+import { rulesOf } from './mode-rules.js';
 
 /** Where and what to call for one op. */
 export interface TargetSpec {
@@ -141,8 +142,8 @@ export function effectiveDependencies(steps: readonly StepSpec[], concurrent: bo
 }
 
 /**
- * The first stored snapshot of a transaction. A saga starts `submitted` (it runs at
- * once); tcc and msg start `prepared`. When `lease` is given the record is created
+ * The first stored snapshot of a transaction. A saga or notification starts `submitted`
+ * (it runs at once); tcc, xa and msg start `prepared`. When `lease` is given the record is created
  * already claimed by that owner, so the creator drives it without another write.
  */
 export function createSnapshot(
@@ -164,10 +165,11 @@ export function createSnapshot(
     }
   });
   const timeout = spec.options.timeoutMs;
+  const prepared = rulesOf(spec.mode).startsPrepared;
   const tx: TransactionRecord = {
     gid: spec.gid,
     mode: spec.mode,
-    status: spec.mode === 'saga' ? 'submitted' : 'prepared',
+    status: prepared ? 'prepared' : 'submitted',
     options: spec.options,
     checkUrl: spec.checkUrl,
     fingerprint: spec.fingerprint,
@@ -176,7 +178,7 @@ export function createSnapshot(
     updatedAt: now,
     finishedAt: null,
     deadlineAt: timeout === null ? null : now + timeout,
-    nextAttemptAt: spec.mode === 'saga' ? now : timeout === null ? null : now + timeout,
+    nextAttemptAt: !prepared ? now : timeout === null ? null : now + timeout,
     parked: false,
     leaseOwner: lease?.owner ?? null,
     leaseUntil: lease?.until ?? 0,

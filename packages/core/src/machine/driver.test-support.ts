@@ -51,6 +51,10 @@ export function mustSucceedOp(mode: Mode, status: GlobalStatus): OpName | null {
   if (mode === 'tcc') {
     return status === 'submitted' ? 'confirm' : status === 'aborting' ? 'cancel' : null;
   }
+  if (mode === 'xa') {
+    return status === 'submitted' ? 'commit' : status === 'aborting' ? 'rollback' : null;
+  }
+  if (mode === 'notify') return null; // best effort: fails instead of parking
   return status === 'submitted' ? 'action' : status === 'prepared' ? 'check' : null;
 }
 
@@ -67,10 +71,20 @@ const EDGES: Record<Mode, readonly (readonly [GlobalStatus, GlobalStatus])[]> = 
     ['submitted', 'succeeded'],
     ['aborting', 'failed'],
   ],
+  xa: [
+    ['prepared', 'submitted'],
+    ['prepared', 'aborting'],
+    ['submitted', 'succeeded'],
+    ['aborting', 'failed'],
+  ],
   msg: [
     ['prepared', 'submitted'],
     ['prepared', 'failed'],
     ['submitted', 'succeeded'],
+  ],
+  notify: [
+    ['submitted', 'succeeded'],
+    ['submitted', 'failed'],
   ],
 };
 

@@ -3,7 +3,7 @@
  * participant replies, options, steps and registrations.
  */
 import { DEFAULT_RETRY_POLICY } from '../backoff.js';
-import type { Mode, Outcome, RetryPolicy, TransactionOptions } from '../protocol.js';
+import type { Mode, OpName, Outcome, RetryPolicy, TransactionOptions } from '../protocol.js';
 import { newOp, type NewTransaction, type StepSpec } from './create.js';
 import type { MachineEvent } from './types.js';
 
@@ -78,14 +78,15 @@ export function step(
 }
 
 /** A tcc `register` event for branch `id`; `variant` changes the payload (a different body). */
-export function registerEvent(id: string, variant = 0): MachineEvent {
+export function registerEvent(
+  id: string,
+  variant = 0,
+  ops: readonly [OpName, OpName] = ['confirm', 'cancel'],
+): MachineEvent {
   const payload = `{"branch":"${id}","v":${variant}}`;
   return {
     type: 'register',
-    ops: [
-      newOp(id, 'confirm', { url: `http://svc.test/${id}/confirm`, payload }, 0, 0),
-      newOp(id, 'cancel', { url: `http://svc.test/${id}/cancel`, payload }, 0, 0),
-    ],
+    ops: ops.map((op) => newOp(id, op, { url: `http://svc.test/${id}/${op}`, payload }, 0, 0)),
   };
 }
 

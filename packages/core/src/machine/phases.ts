@@ -1,5 +1,6 @@
 import type { BranchOp, OpName } from '../protocol.js';
 import { opKey } from '../protocol.js';
+import { rulesOf } from './mode-rules.js';
 import type { DriveState } from './types.js';
 
 /**
@@ -7,21 +8,14 @@ import type { DriveState } from './types.js';
  * Pure queries over a {@link DriveState}; the transition uses them to decide.
  */
 
-/** Ops run forward in `submitted`: saga/msg actions, tcc confirms. */
+/** Ops run forward in `submitted`: saga/msg/notify actions, tcc confirms, xa commits. */
 export function forwardOpName(state: DriveState): OpName {
-  return state.tx.mode === 'tcc' ? 'confirm' : 'action';
+  return rulesOf(state.tx.mode).forward;
 }
 
-/** Ops run backward in `aborting`: saga compensations, tcc cancels. */
+/** Ops run backward in `aborting`: saga compensations, tcc cancels, xa rollbacks. */
 export function backwardOpName(state: DriveState): OpName | null {
-  switch (state.tx.mode) {
-    case 'saga':
-      return 'compensate';
-    case 'tcc':
-      return 'cancel';
-    case 'msg':
-      return null;
-  }
+  return rulesOf(state.tx.mode).backward;
 }
 
 /** Finds an op by key. */
@@ -59,11 +53,11 @@ export function eligibleOps(state: DriveState): BranchOp[] {
     );
   }
   if (tx.status === 'aborting') {
-    if (tx.mode === 'tcc') return ops.filter((o) => o.op === 'cancel' && o.status === 'pending');
     if (tx.mode === 'saga') return ops.filter((o) => compensationReady(state, o));
-    return [];
+    const backward = backwardOpName(state);
+    return ops.filter((o) => o.op === backward && o.status === 'pending');
   }
-  if (tx.status === 'prepared' && tx.mode === 'msg') {
+  if (tx.status === 'prepared' && rulesOf(tx.mode).onPreparedTimeout === 'check') {
     return ops.filter((o) => o.op === 'check' && o.status === 'pending');
   }
   return [];
@@ -128,16 +122,14 @@ export function forwardDone(state: DriveState): boolean {
 /** Nothing is left to undo and no call is in flight. */
 export function backwardComplete(state: DriveState): boolean {
   if (state.inFlight.size > 0) return false;
-  if (state.tx.mode === 'tcc') {
-    return state.ops.filter((o) => o.op === 'cancel').every((o) => o.status === 'succeeded');
-  }
   if (state.tx.mode === 'saga') {
     const memo = new Map<string, boolean>();
     return state.ops
       .filter((o) => o.op === 'action')
       .every((a) => backwardDone(state, a.branchId, memo));
   }
-  return true;
+  const backward = backwardOpName(state);
+  return state.ops.filter((o) => o.op === backward).every((o) => o.status === 'succeeded');
 }
 
 /** Eligible ops that may be called right now. */
@@ -147,5 +139,6 @@ export function runnableOps(state: DriveState, now: number): BranchOp[] {
 
 /** Ops whose failure is a business refusal that aborts the transaction (saga actions). */
 export function isRefusable(mode: DriveState['tx']['mode'], op: OpName): boolean {
-  return mode === 'saga' && op === 'action';
+  const rules = rulesOf(mode);
+  return rules.forwardRefusable && op === rules.forward;
 }

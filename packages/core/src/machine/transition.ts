@@ -1,5 +1,5 @@
 import { backoffDelay } from '../backoff.js';
-import { AccordError } from '../errors.js';
+import { AccordError, ValidationError } from '../errors.js';
 import type { AttemptRecord, BranchOp, Outcome, TransactionRecord } from '../protocol.js';
 import { CHECK_BRANCH_ID, isTerminal, opKey } from '../protocol.js';
 import {
@@ -10,6 +10,7 @@ import {
   isRefusable,
   runnableOps,
 } from './phases.js';
+import { registeredOps, rulesOf } from './mode-rules.js';
 import type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './types.js';
 
 /** Mutable working copy of a state during one transition. */
@@ -105,12 +106,14 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
       // answers the question it kept asking, so delivery starts now.
       tx.parked = false;
       return null;
-    case 'abort':
-      if (tx.mode === 'saga') return invalidState(d, 'abort');
+    case 'abort': {
+      const abortTo = rulesOf(tx.mode).abortTo;
+      if (abortTo === null) return invalidState(d, 'abort');
       if (tx.status === 'aborting' || tx.status === 'failed') return null;
       if (tx.status !== 'prepared') return invalidState(d, 'abort');
-      setStatus(d, tx.mode === 'msg' ? 'failed' : 'aborting', event.reason, ctx.now);
+      setStatus(d, abortTo, event.reason, ctx.now);
       return null;
+    }
     case 'register':
       return register(d, event.ops, ctx.now);
     case 'result':
@@ -157,7 +160,17 @@ function auditEntry(
 }
 
 function register(d: Draft, ops: readonly BranchOp[], now: number): AccordError | null {
-  if (d.tx.mode !== 'tcc') return invalidState(d, 'register a branch on');
+  const expected = registeredOps(d.tx.mode);
+  if (expected === null) return invalidState(d, 'register a branch on');
+  const foreign = ops.find((op) => !expected.includes(op.op));
+  if (foreign) {
+    return new ValidationError([
+      {
+        path: `/${foreign.op}`,
+        message: `is not an op of ${d.tx.mode} branches, which register ${expected.join(' and ')}`,
+      },
+    ]);
+  }
   const fresh: BranchOp[] = [];
   for (const op of ops) {
     const existing = findOp(d.ops, op.branchId, op.op);
@@ -248,17 +261,26 @@ function onResult(
     }
     return;
   }
-  // Unknown outcome, or a refusal of an op that must succeed: retry with backoff.
+  // Unknown outcome, or a refusal of an op that must succeed: retry with backoff (or
+  // on the transaction's schedule).
   op.failures += 1;
-  const budget = op.maxAttempts ?? d.tx.options.retry.maxAttempts;
-  if (op.failures < budget) {
-    op.nextAttemptAt = ctx.now + backoffDelay(d.tx.options.retry, op.failures, ctx.random());
+  const delay = retryDelay(d.tx, op, ctx);
+  if (delay !== null) {
+    op.nextAttemptAt = ctx.now + delay;
     return;
   }
   const reason = `${label} failed ${op.failures} times in a row; last: ${describe(outcome)}`;
   if (isRefusable(d.tx.mode, op.op)) {
     // A forward step that never got through: give up and compensate (its action may have run).
     if (d.tx.status === 'submitted') setStatus(d, 'aborting', reason, ctx.now);
+    return;
+  }
+  if (rulesOf(d.tx.mode).onExhausted === 'fail') {
+    // Best effort: a delivery nobody acknowledged ends the notification, loudly.
+    if (d.tx.status !== 'submitted') return;
+    op.status = 'failed';
+    setStatus(d, 'failed', reason, ctx.now);
+    d.alerts.push({ kind: 'failed', gid: d.tx.gid, branchId: op.branchId, op: op.op, reason });
     return;
   }
   // A late reply to a call the transaction no longer needs (it was resolved by an
@@ -281,11 +303,12 @@ function advance(d: Draft, ctx: MachineContext): BranchOp[] {
     const deadlinePassed = tx.deadlineAt !== null && ctx.now >= tx.deadlineAt;
     if (tx.status === 'prepared') {
       if (!deadlinePassed) return [];
-      if (tx.mode === 'tcc') {
+      const onTimeout = rulesOf(tx.mode).onPreparedTimeout;
+      if (onTimeout === 'abort') {
         setStatus(d, 'aborting', 'timed out while prepared', ctx.now);
         continue;
       }
-      if (tx.mode === 'msg') {
+      if (onTimeout === 'check') {
         ensureCheckOp(d, ctx.now);
         break;
       }
@@ -320,6 +343,19 @@ function advance(d: Draft, ctx: MachineContext): BranchOp[] {
     touch(d, op, ctx.now);
   }
   return dispatch;
+}
+
+/**
+ * Delay before the next attempt of an op that just failed for the `op.failures`-th time
+ * in a row, or null when its budget is spent. A notification's schedule lists the
+ * delays themselves; everything else backs off exponentially up to its attempt budget.
+ */
+function retryDelay(tx: TransactionRecord, op: BranchOp, ctx: MachineContext): number | null {
+  const schedule = tx.options.schedule;
+  if (schedule !== undefined) return schedule[op.failures - 1] ?? null;
+  const budget = op.maxAttempts ?? tx.options.retry.maxAttempts;
+  if (op.failures >= budget) return null;
+  return backoffDelay(tx.options.retry, op.failures, ctx.random());
 }
 
 function ensureCheckOp(d: Draft, now: number): void {

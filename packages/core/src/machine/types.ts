@@ -45,9 +45,12 @@ export interface DriveState {
   readonly inFlight: ReadonlySet<string>;
 }
 
-/** Something operators must hear about. */
+/**
+ * Something operators must hear about: a transaction parked for them, or a
+ * best-effort notification that failed for good.
+ */
 export interface Alert {
-  readonly kind: 'parked';
+  readonly kind: 'parked' | 'failed';
   readonly gid: string;
   readonly branchId: string;
   readonly op: OpName;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isTerminal, opKey } from '../protocol.js';
+import { isTerminal, type OpName, opKey } from '../protocol.js';
 import {
   FC_OPTIONS,
   latenciesArb,
@@ -11,6 +11,7 @@ import {
   stubbornReplyArb,
   timeoutArb,
 } from './arbitraries.test-support.js';
+import { registeredOps } from './mode-rules.js';
 import { findOp } from './phases.js';
 import { budgetOf, type StepRecord } from './driver.test-support.js';
 import {
@@ -47,85 +48,106 @@ const extraArb = fc.record({
   at,
 });
 
-const tccCase = fc
-  .record({
-    branches: fc.array(at, { maxLength: 4 }),
-    decision: fc.constantFrom('submit', 'abort', 'none'),
-    decisionAt: at,
-    timeoutMs: timeoutArb,
-    retry: policyArb,
-    extras: fc.array(extraArb, { maxLength: 3 }),
-    latencies: latenciesArb,
-    seed: seedArb,
-  })
-  .chain((c) => {
-    const ids = c.branches.map((_, i) => `b${i}`).concat(['late0', 'late1', 'late2']);
-    const keys = ids.flatMap((id) => [opKey(id, 'confirm'), opKey(id, 'cancel')]);
-    return repliesArb(keys, stubbornReplyArb, 6).map((replies) => ({ c, replies }));
-  })
-  .map(({ c, replies }) => {
-    const externals: External[] = c.branches.map((when, i) => ({
-      at: when,
-      event: registerEvent(`b${i}`),
-    }));
-    if (c.decision === 'submit') externals.push({ at: c.decisionAt, event: { type: 'submit' } });
-    if (c.decision === 'abort') {
-      externals.push({ at: c.decisionAt, event: { type: 'abort', reason: 'client gave up' } });
-    }
-    c.extras.forEach((extra, i) => {
-      externals.push({ at: extra.at, event: extraEvent(extra.kind, i, c.branches.length) });
+/** The two modes whose client registers branches, then submits or aborts. */
+type TwoPhaseMode = 'tcc' | 'xa';
+
+/** The forward and backward op of a registered branch of `mode`. */
+function opsOf(mode: TwoPhaseMode): readonly [OpName, OpName] {
+  const ops = registeredOps(mode);
+  if (!ops) throw new Error(`${mode} registers no branches`);
+  return ops;
+}
+
+const twoPhaseCase = (mode: TwoPhaseMode) =>
+  fc
+    .record({
+      branches: fc.array(at, { maxLength: 4 }),
+      decision: fc.constantFrom('submit', 'abort', 'none'),
+      decisionAt: at,
+      timeoutMs: timeoutArb,
+      retry: policyArb,
+      extras: fc.array(extraArb, { maxLength: 3 }),
+      latencies: latenciesArb,
+      seed: seedArb,
+    })
+    .chain((c) => {
+      const ids = c.branches.map((_, i) => `b${i}`).concat(['late0', 'late1', 'late2']);
+      const keys = ids.flatMap((id) => opsOf(mode).map((op) => opKey(id, op)));
+      return repliesArb(keys, stubbornReplyArb, 6).map((replies) => ({ c, replies }));
+    })
+    .map(({ c, replies }) => {
+      const externals: External[] = c.branches.map((when, i) => ({
+        at: when,
+        event: registerEvent(`b${i}`, 0, opsOf(mode)),
+      }));
+      if (c.decision === 'submit') externals.push({ at: c.decisionAt, event: { type: 'submit' } });
+      if (c.decision === 'abort') {
+        externals.push({ at: c.decisionAt, event: { type: 'abort', reason: 'client gave up' } });
+      }
+      c.extras.forEach((extra, i) => {
+        externals.push({
+          at: extra.at,
+          event: extraEvent(mode, extra.kind, i, c.branches.length),
+        });
+      });
+      return {
+        spec: newTransaction(mode, [], testOptions({ retry: c.retry, timeoutMs: c.timeoutMs })),
+        replies,
+        externals,
+        latencies: c.latencies,
+        seed: c.seed,
+      };
     });
-    return {
-      spec: newTransaction('tcc', [], testOptions({ retry: c.retry, timeoutMs: c.timeoutMs })),
-      replies,
-      externals,
-      latencies: c.latencies,
-      seed: c.seed,
-    };
-  });
 
 /**
  * Operators at work: branches that keep failing (small budgets, mostly errors), and a
  * resolve or retry arriving at any moment, often while calls are in flight.
  */
-const operatorCase = fc
-  .record({
-    branches: fc.integer({ min: 1, max: 3 }),
-    decision: fc.constantFrom<MachineEvent>({ type: 'submit' }, { type: 'abort', reason: 'no' }),
-    maxAttempts: fc.integer({ min: 1, max: 3 }),
-    operator: fc.array(
-      fc.record({
-        at: fc.integer({ min: 0, max: 40 }).map((n) => n * 25),
-        kind: fc.constantFrom<Extra>('retry', 'resolve-succeeded', 'resolve-failed'),
-      }),
-      { minLength: 1, maxLength: 3 },
-    ),
-    latencies: latenciesArb,
-    seed: seedArb,
-  })
-  .chain((c) => {
-    const ids = Array.from({ length: c.branches }, (_, i) => `b${i}`);
-    const keys = ids.flatMap((id) => [opKey(id, 'confirm'), opKey(id, 'cancel')]);
-    const unlucky = fc.constantFrom<Scripted>('error', 'timeout', 'failure', 'ongoing', 'success');
-    return repliesArb(keys, unlucky, 6).map((replies) => ({ c, ids, replies }));
-  })
-  .map(({ c, ids, replies }) => ({
-    spec: newTransaction(
-      'tcc',
-      [],
-      testOptions({ retry: { maxAttempts: c.maxAttempts, firstDelayMs: 100 } }),
-    ),
-    replies,
-    externals: [
-      ...ids.map((id) => ({ at: 0, event: registerEvent(id) })),
-      { at: 0, event: c.decision },
-      ...c.operator.map((o, i) => ({ at: o.at, event: extraEvent(o.kind, i, ids.length) })),
-    ],
-    latencies: c.latencies,
-    seed: c.seed,
-  }));
+const operatorCase = (mode: TwoPhaseMode) =>
+  fc
+    .record({
+      branches: fc.integer({ min: 1, max: 3 }),
+      decision: fc.constantFrom<MachineEvent>({ type: 'submit' }, { type: 'abort', reason: 'no' }),
+      maxAttempts: fc.integer({ min: 1, max: 3 }),
+      operator: fc.array(
+        fc.record({
+          at: fc.integer({ min: 0, max: 40 }).map((n) => n * 25),
+          kind: fc.constantFrom<Extra>('retry', 'resolve-succeeded', 'resolve-failed'),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      latencies: latenciesArb,
+      seed: seedArb,
+    })
+    .chain((c) => {
+      const ids = Array.from({ length: c.branches }, (_, i) => `b${i}`);
+      const keys = ids.flatMap((id) => opsOf(mode).map((op) => opKey(id, op)));
+      const unlucky = fc.constantFrom<Scripted>(
+        'error',
+        'timeout',
+        'failure',
+        'ongoing',
+        'success',
+      );
+      return repliesArb(keys, unlucky, 6).map((replies) => ({ c, ids, replies }));
+    })
+    .map(({ c, ids, replies }) => ({
+      spec: newTransaction(
+        mode,
+        [],
+        testOptions({ retry: { maxAttempts: c.maxAttempts, firstDelayMs: 100 } }),
+      ),
+      replies,
+      externals: [
+        ...ids.map((id) => ({ at: 0, event: registerEvent(id, 0, opsOf(mode)) })),
+        { at: 0, event: c.decision },
+        ...c.operator.map((o, i) => ({ at: o.at, event: extraEvent(mode, o.kind, i, ids.length) })),
+      ],
+      latencies: c.latencies,
+      seed: c.seed,
+    }));
 
-function extraEvent(kind: Extra, i: number, branches: number): MachineEvent {
+function extraEvent(mode: TwoPhaseMode, kind: Extra, i: number, branches: number): MachineEvent {
   const known = branches > 0 ? `b${i % branches}` : `late${i}`;
   switch (kind) {
     case 'submit':
@@ -139,11 +161,11 @@ function extraEvent(kind: Extra, i: number, branches: number): MachineEvent {
     case 'resolve-failed':
       return { type: 'resolve', status: 'failed', reason: 'written off' };
     case 'register-again':
-      return registerEvent(known);
+      return registerEvent(known, 0, opsOf(mode));
     case 'register-conflict':
-      return registerEvent(known, 1);
+      return registerEvent(known, 1, opsOf(mode));
     case 'register-late':
-      return registerEvent(`late${i}`);
+      return registerEvent(`late${i}`, 0, opsOf(mode));
   }
 }
 
@@ -213,7 +235,8 @@ function checkEvents(run: SimResult): void {
   }
 }
 
-function checkTccRun(run: SimResult): void {
+function checkTwoPhaseRun(mode: TwoPhaseMode, run: SimResult): void {
+  const [forwardOp, backwardOp] = opsOf(mode);
   const { driver, end } = run;
   const { steps, calls, replies, state: final } = driver;
   assert.notEqual(end, 'step-limit', 'the run did not end');
@@ -222,7 +245,7 @@ function checkTccRun(run: SimResult): void {
   const leave = steps.find((s) => s.decision.state.tx.status !== 'prepared');
   // Branches registered up to (and including) the transition that left `prepared`.
   const registered = (leave?.decision.state ?? final).ops
-    .filter((o) => o.op === 'confirm')
+    .filter((o) => o.op === forwardOp)
     .map((o) => o.branchId)
     .sort();
   const resolved = steps.some((s) => s.event.type === 'resolve' && s.decision.rejection === null);
@@ -232,7 +255,7 @@ function checkTccRun(run: SimResult): void {
     assert.ok(registered.includes(c.branchId), `${c.key} was never registered`);
 
   if (!leave) {
-    assert.equal(final.tx.deadlineAt, null, 'a prepared tcc with a timeout must time out');
+    assert.equal(final.tx.deadlineAt, null, `a prepared ${mode} with a timeout must time out`);
     assert.equal(end, 'waiting');
     return;
   }
@@ -241,12 +264,10 @@ function checkTccRun(run: SimResult): void {
     return;
   }
   const forward = leave.event.type === 'submit';
-  const [mine, other] = forward
-    ? (['confirm', 'cancel'] as const)
-    : (['cancel', 'confirm'] as const);
+  const [mine, other] = forward ? [forwardOp, backwardOp] : [backwardOp, forwardOp];
   assert.ok(
     calls.every((c) => c.op === mine),
-    `${forward ? 'submitted' : 'aborted'} tcc called ${other}`,
+    `${forward ? 'submitted' : 'aborted'} ${mode} called ${other}`,
   );
   if (resolved) return;
   if (end === 'parked') {
@@ -265,22 +286,25 @@ function checkTccRun(run: SimResult): void {
   }
 }
 
-describe('tcc state machine (properties)', () => {
-  it('submit confirms, abort and timeout cancel, every registered branch; client and operator events obey the protocol', () => {
-    fc.assert(
-      fc.property(tccCase, (c) => {
-        checkTccRun(simulate(c));
-      }),
-      FC_OPTIONS,
-    );
-  });
+for (const mode of ['tcc', 'xa'] as const) {
+  const [forwardOp, backwardOp] = opsOf(mode);
+  describe(`${mode} state machine (properties)`, () => {
+    it(`submit runs ${forwardOp}, abort and timeout run ${backwardOp}, on every registered branch; client and operator events obey the protocol`, () => {
+      fc.assert(
+        fc.property(twoPhaseCase(mode), (c) => {
+          checkTwoPhaseRun(mode, simulate(c));
+        }),
+        FC_OPTIONS,
+      );
+    });
 
-  it('resolve and retry at any moment: resolved stays resolved, late replies park nothing, retry resumes', () => {
-    fc.assert(
-      fc.property(operatorCase, (c) => {
-        checkTccRun(simulate(c));
-      }),
-      FC_OPTIONS,
-    );
+    it('resolve and retry at any moment: resolved stays resolved, late replies park nothing, retry resumes', () => {
+      fc.assert(
+        fc.property(operatorCase(mode), (c) => {
+          checkTwoPhaseRun(mode, simulate(c));
+        }),
+        FC_OPTIONS,
+      );
+    });
   });
-});
+}

@@ -1,0 +1,92 @@
+import type { Mode, OpName } from '../protocol.js';
+
+/**
+ * What distinguishes one mode from another, as data: the transition and the phase
+ * queries read these rules instead of testing mode names, so a mode is one entry here.
+ */
+export interface ModeRules {
+  /** Op run forward while `submitted`. */
+  readonly forward: OpName;
+  /** Op run backward while `aborting`; null for modes that never compensate. */
+  readonly backward: OpName | null;
+  /** Whether the transaction is created `prepared` and waits for the client's submit. */
+  readonly startsPrepared: boolean;
+  /** Whether the client registers branches while prepared (tcc, xa). */
+  readonly registersBranches: boolean;
+  /** What a passed prepared deadline does: abort, ask the producer (msg), or nothing. */
+  readonly onPreparedTimeout: 'abort' | 'check' | null;
+  /** What a client abort of a prepared transaction leads to. */
+  readonly abortTo: 'aborting' | 'failed' | null;
+  /** Whether a 409 from a forward op is a business refusal that aborts (saga actions). */
+  readonly forwardRefusable: boolean;
+  /**
+   * What a forward op past its retry budget does when it cannot abort: park for an
+   * operator (must-succeed ops), or fail the transaction (best-effort notifications).
+   */
+  readonly onExhausted: 'park' | 'fail';
+}
+
+const RULES: Readonly<Record<Mode, ModeRules>> = {
+  saga: {
+    forward: 'action',
+    backward: 'compensate',
+    startsPrepared: false,
+    registersBranches: false,
+    onPreparedTimeout: null,
+    abortTo: null,
+    forwardRefusable: true,
+    onExhausted: 'park',
+  },
+  tcc: {
+    forward: 'confirm',
+    backward: 'cancel',
+    startsPrepared: true,
+    registersBranches: true,
+    onPreparedTimeout: 'abort',
+    abortTo: 'aborting',
+    forwardRefusable: false,
+    onExhausted: 'park',
+  },
+  xa: {
+    forward: 'commit',
+    backward: 'rollback',
+    startsPrepared: true,
+    registersBranches: true,
+    onPreparedTimeout: 'abort',
+    abortTo: 'aborting',
+    forwardRefusable: false,
+    onExhausted: 'park',
+  },
+  msg: {
+    forward: 'action',
+    backward: null,
+    startsPrepared: true,
+    registersBranches: false,
+    onPreparedTimeout: 'check',
+    abortTo: 'failed',
+    forwardRefusable: false,
+    onExhausted: 'park',
+  },
+  notify: {
+    forward: 'action',
+    backward: null,
+    startsPrepared: false,
+    registersBranches: false,
+    onPreparedTimeout: null,
+    abortTo: null,
+    forwardRefusable: false,
+    onExhausted: 'fail',
+  },
+};
+
+/** The rules of a mode. */
+export function rulesOf(mode: Mode): ModeRules {
+  return RULES[mode];
+}
+
+/** The two ops a registered branch of a tcc or xa transaction carries, forward first. */
+export function registeredOps(mode: Mode): readonly [OpName, OpName] | null {
+  const rules = RULES[mode];
+  if (!rules.registersBranches || rules.backward === null) return null;
+  return [rules.forward, rules.backward];
+}
