@@ -50,6 +50,12 @@ function run(group, concurrency) {
   return result.status ?? 1;
 }
 
+// Services first: settings the suites rely on (PostgreSQL prepared transactions for XA).
+const prepared = spawnSync(process.execPath, [join(root, 'scripts', 'prepare-services.mjs')], {
+  stdio: 'inherit',
+});
+if (prepared.status !== 0) process.exit(prepared.status ?? 1);
+
 const first = run(parallel, process.env.ACCORD_TEST_CONCURRENCY ?? '2');
 const second = run(serial, '1');
 process.exit(first || second);

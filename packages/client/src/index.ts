@@ -1,7 +1,8 @@
 /**
- * @accord/client: the TypeScript SDK of Accord. The coordinator client and its saga, tcc
- * and msg builders; participant helpers for node:http, Express and Fastify; and the
- * sub-transaction barrier for PostgreSQL and SQLite.
+ * @accord/client: the TypeScript SDK of Accord. The coordinator client and its saga,
+ * tcc, xa, msg and notification entry points; participant helpers for node:http, Express
+ * and Fastify; the sub-transaction barrier for PostgreSQL, MySQL/MariaDB, SQLite and
+ * Redis; XA helpers for PostgreSQL and MySQL/MariaDB; the transactional outbox and inbox.
  */
 export {
   AccordClient,
@@ -10,7 +11,13 @@ export {
 } from './client/accord-client.js';
 export { SagaBuilder, type SagaInit, type SagaStep } from './client/saga.js';
 export { type TccBranch, type TccContext, type TccInit, type TccResult } from './client/tcc.js';
+export { type XaBranch, type XaContext, type XaInit, type XaResult } from './client/xa.js';
 export { MsgBuilder, type MsgInit, type MsgResult, type MsgStep } from './client/msg.js';
+export type {
+  Notification,
+  NotificationQuery,
+  NotificationRequest,
+} from './client/notify-types.js';
 export type {
   AbortOptions,
   Attempt,
@@ -24,6 +31,8 @@ export type {
   RetryOptions,
   StepRequest,
   SubmitOptions,
+  TccBranchRequest,
+  XaBranchRequest,
   Transaction,
   TransactionOptionsInput,
   TransactionPage,
@@ -87,3 +96,5 @@ export {
   type RedisScript,
 } from './barrier/redis-barrier.js';
 export { type RedisLike } from './barrier/redis-scripts.js';
+
+export * from './xa/index.js';

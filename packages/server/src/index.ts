@@ -13,3 +13,12 @@ export {
 export { CRASH_POINTS, type CrashPointName } from './engine/crash-points.js';
 export { HTTP_STATUS } from './http/error-mapping.js';
 export { openStore } from './stores/open-store.js';
+export {
+  BrokerRegistry,
+  BrokerBranchCaller,
+  parseBrokersSetting,
+  parseBrokerTarget,
+  isBrokerTarget,
+  type BrokerConfig,
+  type BrokerTarget,
+} from './brokers/index.js';

@@ -10,13 +10,16 @@ import type { Clock, Store } from '@accord/core';
 import { Snowflake, systemClock } from '@accord/core';
 import type { ServerConfig } from './config/config.js';
 import { redactConfig } from './config/config.js';
+import { BrokerBranchCaller, BrokerRegistry } from './brokers/index.js';
 import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, registerParkedGauge } from './observability/metrics.js';
+import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
+import { RoutingBranchCaller } from './outbound/routing-caller.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
 
@@ -50,8 +53,15 @@ export async function startServer(
   await store.migrate();
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const policy = new TargetPolicy({ allowed: config.allowedTargets, denied: config.deniedTargets });
-  const caller = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
+  const http = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
+  const brokers = config.brokers.length > 0 ? new BrokerRegistry(config.brokers, { clock }) : null;
+  const caller = new RoutingBranchCaller(
+    http,
+    brokers &&
+      new BrokerBranchCaller({ registry: brokers, clock, signingSecret: config.signingSecret }),
+  );
   const metrics = createMetrics(store, () => engine.inFlight);
+  const observer = metricsObserver(metrics, logger);
   registerParkedGauge(metrics, store);
   const engine: Engine = new Engine({
     store,
@@ -63,7 +73,15 @@ export async function startServer(
     maxInFlight: config.maxInFlight,
     crash: new CrashPoints(config.crashPoints),
     retentionMs: config.retentionMs,
-    observer: metricsObserver(metrics, logger),
+    observer:
+      config.alertUrl === null
+        ? observer
+        : withAlertWebhook(observer, {
+            url: config.alertUrl,
+            clock,
+            logger,
+            signingSecret: config.signingSecret,
+          }),
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
   const ids = new Snowflake(config.nodeId, clock);
@@ -72,7 +90,7 @@ export async function startServer(
     store,
     registry: metrics.registry,
     ids,
-    create: { config, policy, newGid: () => ids.next().toString() },
+    create: { config, policy, brokers, newGid: () => ids.next().toString() },
     tokens: { token: config.token, adminToken: config.adminToken },
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,

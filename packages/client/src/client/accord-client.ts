@@ -1,13 +1,15 @@
 /**
- * The coordinator's `/v1` API as a class, and the entry points of the saga, tcc and msg
- * builders.
+ * The coordinator's `/v1` API as a class, and the entry points of the saga, tcc, xa and
+ * msg builders.
  */
+import type { Notification, NotificationQuery, NotificationRequest } from './notify-types.js';
 import { ValidationError } from '@accord/core';
 import { errorFromAnswer, networkError, parseJson, unexpectedAnswer } from './errors-from-http.js';
 import { HttpTransport } from './http-transport.js';
 import { MsgBuilder, type MsgInit } from './msg.js';
 import { SagaBuilder, type SagaInit } from './saga.js';
 import { runTcc, type TccContext, type TccInit, type TccResult } from './tcc.js';
+import { runXa, type XaContext, type XaInit, type XaResult } from './xa.js';
 import type {
   AbortOptions,
   CreateTransactionRequest,
@@ -130,8 +132,9 @@ export class AccordClient {
   }
 
   /**
-   * Registers a tcc branch; do it *before* calling the branch's try. Repeating the same
-   * registration is a no-op.
+   * Registers a tcc branch (`confirm`/`cancel`) or an xa branch (`commit`/`rollback`); do
+   * it *before* calling the branch's try or local work. Repeating the same registration
+   * is a no-op.
    *
    * @example
    * await accord.registerBranch(gid, { branchId: '01', confirm, cancel, payload });
@@ -141,7 +144,7 @@ export class AccordClient {
   }
 
   /**
-   * Submits a prepared tcc or msg transaction. Idempotent.
+   * Submits a prepared tcc, xa or msg transaction. Idempotent.
    *
    * @example
    * const tx = await accord.submit(gid, { waitResult: 5000 });
@@ -156,7 +159,7 @@ export class AccordClient {
   }
 
   /**
-   * Aborts a prepared tcc or msg transaction (a saga cannot be aborted by its client).
+   * Aborts a prepared tcc, xa or msg transaction (a saga cannot be aborted by its client).
    *
    * @example
    * await accord.abort(gid, { reason: 'out of stock' });
@@ -273,6 +276,21 @@ export class AccordClient {
   }
 
   /**
+   * Runs an xa transaction: `fn` registers branches and calls their local-work URLs
+   * through `xa.branch` (each participant leaves its database work prepared); when it
+   * returns the transaction is submitted (the coordinator commits every branch), when it
+   * throws it is aborted (every branch rolled back) and the error rethrown.
+   *
+   * @example
+   * const { transaction } = await accord.xa(async (xa) => {
+   *   await xa.branch({ local: `${bank}/xa/debit`, commit: `${bank}/xa/2pc`, rollback: `${bank}/xa/2pc`, payload });
+   * });
+   */
+  async xa<R>(fn: (xa: XaContext) => Promise<R>, init: XaInit = {}): Promise<XaResult<R>> {
+    return runXa({ api: this, http: this.#http, timeoutMs: this.#timeoutMs }, fn, init);
+  }
+
+  /**
    * Starts a two-phase message builder.
    *
    * @example
@@ -283,6 +301,44 @@ export class AccordClient {
    */
   msg(init: MsgInit): MsgBuilder {
     return new MsgBuilder(this, init);
+  }
+
+  /**
+   * Hands a best-effort notification to the coordinator, which delivers it on its
+   * schedule until the receiver acknowledges it. Repeating the same id is idempotent.
+   *
+   * @example
+   * await accord.notify({ id: `pay-${orderId}`, url: merchantCallback, payload, ackBody: 'success' });
+   */
+  async notify<P>(body: NotificationRequest<P>): Promise<Notification> {
+    const { json, status, text } = await this.#call({
+      method: 'POST',
+      path: '/v1/notifications',
+      body,
+    });
+    const notification = (json as { notification?: Notification } | undefined)?.notification;
+    if (!notification) throw unexpectedAnswer('notify', status, text);
+    return notification;
+  }
+
+  /**
+   * A notification and its delivery attempts: what a receiver asks when it missed the
+   * callbacks, or a sender to see how delivery went.
+   *
+   * @example
+   * const { notification } = await accord.notification('pay-42');
+   * if (notification.status === 'failed') alertSomeone(notification.lastError);
+   */
+  async notification(id: string): Promise<NotificationQuery> {
+    const { json, status, text } = await this.#call({
+      method: 'GET',
+      path: `/v1/notifications/${encodeURIComponent(id)}`,
+    });
+    const answer = json as Partial<NotificationQuery> | undefined;
+    if (!answer?.notification || !Array.isArray(answer.history)) {
+      throw unexpectedAnswer('notification', status, text);
+    }
+    return { notification: answer.notification, history: answer.history };
   }
 
   /** Closes the connection pool; the client must not be used afterwards. */

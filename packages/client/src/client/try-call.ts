@@ -1,6 +1,7 @@
 /**
- * The tcc `try` call the client makes itself: same headers as a coordinator branch call
- * (traceparent included, no signature), same reading of the answer status.
+ * The call the client makes itself before registering the next branch: tcc's `try` and
+ * xa's local work. Same headers as a coordinator branch call (traceparent included, no
+ * signature, `Accord-Op: try`), same reading of the answer status.
  */
 import { ACCORD_HEADERS, AccordError, classifyStatus } from '@accord/core';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
@@ -17,6 +18,8 @@ export interface TryCall {
   /** `options.headers` of the transaction, sent as the coordinator would. */
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly timeoutMs: number;
+  /** Sent as `Accord-Mode` (default `tcc`). */
+  readonly mode?: 'tcc' | 'xa';
 }
 
 const EXCERPT = 500;
@@ -43,7 +46,7 @@ export async function callTry<R>(http: HttpTransport, call: TryCall): Promise<R>
     [ACCORD_HEADERS.gid]: call.gid,
     [ACCORD_HEADERS.branch]: call.branchId,
     [ACCORD_HEADERS.op]: 'try',
-    [ACCORD_HEADERS.mode]: 'tcc',
+    [ACCORD_HEADERS.mode]: call.mode ?? 'tcc',
     [ACCORD_HEADERS.traceparent]: traceparentFor(call.gid),
   };
   let body: string | undefined;

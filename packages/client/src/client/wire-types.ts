@@ -28,7 +28,7 @@ export type RetryOptions = Partial<RetryPolicy>;
  * const options: TransactionOptionsInput = { timeoutMs: 60_000, retry: { maxAttempts: 5 } };
  */
 export interface TransactionOptionsInput {
-  /** saga: overall deadline; tcc/msg: how long it may stay prepared (default 35000). */
+  /** saga: overall deadline; tcc/xa/msg: how long it may stay prepared (default 35000). */
   timeoutMs?: number | null;
   /** Timeout of each branch call (default 3000). */
   requestTimeoutMs?: number;
@@ -81,17 +81,38 @@ export interface CreateTransactionRequest {
 }
 
 /**
- * Body of `POST /v1/transactions/{gid}/branches` (tcc).
+ * Body of `POST /v1/transactions/{gid}/branches` for a tcc branch.
  *
  * @example
- * const b: RegisterBranchRequest = { branchId: '01', confirm: 'http://x/c', cancel: 'http://x/x' };
+ * const b: TccBranchRequest = { branchId: '01', confirm: 'http://x/c', cancel: 'http://x/x' };
  */
-export interface RegisterBranchRequest {
+export interface TccBranchRequest {
   branchId: string;
   confirm: string;
   cancel: string;
   payload?: unknown;
 }
+
+/**
+ * Body of `POST /v1/transactions/{gid}/branches` for an xa branch.
+ *
+ * @example
+ * const b: XaBranchRequest = { branchId: '01', commit: 'http://x/commit', rollback: 'http://x/rollback' };
+ */
+export interface XaBranchRequest {
+  branchId: string;
+  commit: string;
+  rollback: string;
+  payload?: unknown;
+}
+
+/**
+ * Body of `POST /v1/transactions/{gid}/branches`: a tcc or an xa branch.
+ *
+ * @example
+ * const b: RegisterBranchRequest = { branchId: '01', confirm: 'http://x/c', cancel: 'http://x/x' };
+ */
+export type RegisterBranchRequest = TccBranchRequest | XaBranchRequest;
 
 /** Options of `submit`. */
 export interface SubmitOptions {

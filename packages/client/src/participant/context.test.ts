@@ -47,9 +47,9 @@ describe('readAccordContext', () => {
     assert.throws(() => readAccordContext({ ...HEADERS, 'accord-op': 'undo' }), {
       code: 'INVALID_REQUEST',
       message:
-        /Accord-Op is "undo"; expected one of try, action, compensate, confirm, cancel, check/,
+        /Accord-Op is "undo"; expected one of try, action, compensate, confirm, cancel, commit, rollback, check/,
     });
-    assert.throws(() => readAccordContext({ ...HEADERS, 'accord-mode': 'xa' }), {
+    assert.throws(() => readAccordContext({ ...HEADERS, 'accord-mode': 'batch' }), {
       message: /Accord-Mode/,
     });
     assert.throws(() => readAccordContext({}), { message: /missing header Accord-Gid/ });

@@ -10,6 +10,8 @@ export const PARTICIPANT_OPS: readonly ParticipantOp[] = [
   'compensate',
   'confirm',
   'cancel',
+  'commit',
+  'rollback',
   'check',
 ];
 

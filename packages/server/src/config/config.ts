@@ -7,6 +7,8 @@ import { randomInt } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { RetryPolicy } from '@accord/core';
 import { DEFAULT_RETRY_POLICY } from '@accord/core';
+import type { BrokerConfig } from '../brokers/broker-config.js';
+import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.js';
 
 /** Fully resolved server configuration. */
 export interface ServerConfig {
@@ -53,6 +55,10 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** Named crash points for fault-injection tests (`name` or `name@N`). Never set in production. */
   readonly crashPoints: readonly string[];
+  /** Message brokers that msg steps and notifications may target by name. */
+  readonly brokers: readonly BrokerConfig[];
+  /** Where alerts (parked transactions, failed notifications) are posted; null: logs only. */
+  readonly alertUrl: string | null;
 }
 
 /** Flags from the command line; each overrides its environment variable. */
@@ -236,7 +242,34 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     retentionMs: retention === 0 ? null : retention,
     shutdownGraceMs: integer(env, 'ACCORD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     crashPoints: list(env, 'ACCORD_CRASH_POINTS') ?? [],
+    brokers: brokers(env),
+    alertUrl: httpUrl(env, 'ACCORD_ALERT_URL'),
   };
+}
+
+function brokers(env: Env): BrokerConfig[] {
+  try {
+    return parseBrokersSetting(text(env, 'ACCORD_BROKERS') ?? '');
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function httpUrl(env: Env, name: string): string | null {
+  const raw = text(env, name);
+  if (raw === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new ConfigError(
+      `${name} must be an http(s) URL (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`,
+    );
+  }
+  return raw;
 }
 
 function sqliteUrl(store: string, dataDir: string): string {
@@ -253,6 +286,8 @@ export function redactConfig(config: ServerConfig): Record<string, unknown> {
     token: hidden(config.token),
     adminToken: hidden(config.adminToken),
     signingSecret: hidden(config.signingSecret),
+    brokers: config.brokers.map((b) => ({ ...b, url: redactBrokerUrl(b.url) })),
+    alertUrl: config.alertUrl === null ? null : redactBrokerUrl(config.alertUrl),
   };
 }
 

@@ -10,6 +10,11 @@ export type CrashPointName =
   | 'after-create'
   /** A branch call returned, before its result is recorded. */
   | 'after-branch-call'
+  /**
+   * A prepared transaction's submit or abort (or prepared timeout) is durable, before
+   * any phase-two call: between the two phases of tcc and xa.
+   */
+  | 'after-decision'
   /** Every branch is done, before the terminal status is written. */
   | 'before-final-status';
 
@@ -17,6 +22,7 @@ export type CrashPointName =
 export const CRASH_POINTS: readonly CrashPointName[] = [
   'after-create',
   'after-branch-call',
+  'after-decision',
   'before-final-status',
 ];
 

@@ -210,9 +210,12 @@ export class Driver {
         this.drop(gid, active, 'write fenced out: another instance holds the transaction');
         return undefined;
       }
+      if (active.state.tx.status === 'prepared' && next.tx.status !== 'prepared') {
+        crash.hit('after-decision');
+      }
     }
     active.state = next;
-    for (const alert of decision.alerts) this.deps.observer.parked(alert, next.tx);
+    for (const alert of decision.alerts) this.deps.observer.alert(alert, next.tx);
     if (idle) {
       this.active.delete(gid);
       if (isTerminal(next.tx.status)) this.deps.observer.terminal(next.tx);

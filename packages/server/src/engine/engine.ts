@@ -15,7 +15,7 @@ import type {
   Store,
   TransactionSnapshot,
 } from '@accord/core';
-import { AccordError, createSnapshot, isTerminal, transition } from '@accord/core';
+import { AccordError, createSnapshot, isTerminal, rulesOf, transition } from '@accord/core';
 import type { BranchCall } from '../outbound/branch-caller.js';
 import type { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
@@ -124,15 +124,16 @@ export class Engine {
   }
 
   /**
-   * Creates a transaction. A saga is inserted already leased with its first calls marked
-   * dispatched, then driven at once; tcc/msg are stored `prepared`. A repeated create with
+   * Creates a transaction. A saga or notification is inserted already leased with its
+   * first calls marked dispatched, then driven at once; tcc/xa/msg are stored `prepared`. A repeated create with
    * the same fingerprint returns the existing one; a different one is GID_CONFLICT.
    */
   async create(spec: NewTransaction, waitMs: number | null): Promise<CreateResult> {
     this.refuseWhenStopping();
     const now = this.deps.clock.now();
-    const lease =
-      spec.mode === 'saga' ? { owner: this.deps.owner, until: now + this.deps.leaseMs } : undefined;
+    const lease = rulesOf(spec.mode).startsPrepared
+      ? undefined
+      : { owner: this.deps.owner, until: now + this.deps.leaseMs };
     const snapshot = createSnapshot(spec, now, lease);
     let state: DriveState = { tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() };
     let dispatch: readonly BranchOp[] = [];
@@ -161,12 +162,12 @@ export class Engine {
     return { created: true, snapshot: waiting ? await waiting.settleWith(current) : current };
   }
 
-  /** Registers tcc branch ops (confirm + cancel) while the transaction is prepared. */
+  /** Registers a branch's ops (tcc confirm + cancel, xa commit + rollback) while prepared. */
   register(gid: string, ops: readonly BranchOp[]): Promise<TransactionSnapshot> {
     return this.act(gid, { type: 'register', ops });
   }
 
-  /** Submits a prepared tcc/msg transaction; optionally waits for its end. */
+  /** Submits a prepared tcc/xa/msg transaction; optionally waits for its end. */
   async submit(gid: string, waitMs: number | null): Promise<TransactionSnapshot> {
     const waiting = waitMs !== null && waitMs > 0 ? this.waitTerminal(gid, waitMs) : null;
     try {
@@ -177,7 +178,7 @@ export class Engine {
     }
   }
 
-  /** Aborts a prepared tcc/msg transaction. */
+  /** Aborts a prepared tcc/xa/msg transaction. */
   abort(gid: string, reason: string): Promise<TransactionSnapshot> {
     return this.act(gid, { type: 'abort', reason });
   }

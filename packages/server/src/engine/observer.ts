@@ -6,8 +6,8 @@ export interface EngineObserver {
   branchCall(tx: TransactionRecord, op: BranchOp, outcome: Outcome, seconds: number): void;
   /** A transaction reached a terminal status. */
   terminal(tx: TransactionRecord): void;
-  /** A transaction parked: operators must act. */
-  parked(alert: Alert, tx: TransactionRecord): void;
+  /** Operators must hear of this: a transaction parked, or a notification failed for good. */
+  alert(alert: Alert, tx: TransactionRecord): void;
   /** A store batch was written. */
   storeWrite(batchSize: number, seconds: number): void;
   /** Due work was claimed; `lagSeconds` is how late the most overdue one was. */
@@ -22,7 +22,7 @@ export interface EngineObserver {
 export const silentObserver: EngineObserver = {
   branchCall: () => undefined,
   terminal: () => undefined,
-  parked: () => undefined,
+  alert: () => undefined,
   storeWrite: () => undefined,
   claimed: () => undefined,
   purged: () => undefined,

@@ -102,6 +102,30 @@ describe('native API input handling', () => {
       /^\/steps: tcc transactions register branches/,
     ],
     [
+      'xa with steps',
+      { mode: 'xa', steps: [{ action: 'http://127.0.0.1:1/a' }] },
+      /^\/steps: xa transactions register branches/,
+    ],
+    [
+      'notify through the transactions route',
+      { mode: 'notify', steps: [{ action: 'http://127.0.0.1:1/a' }] },
+      /^\/mode: notifications are created with POST \/v1\/notifications$/,
+    ],
+    [
+      'broker target in a saga',
+      { mode: 'saga', steps: [{ action: 'broker://events/orders/created' }] },
+      /^\/steps\/0\/action: broker targets are only used by msg steps and notifications$/,
+    ],
+    [
+      'broker target without brokers',
+      {
+        mode: 'msg',
+        checkUrl: 'http://127.0.0.1:1/check',
+        steps: [{ action: 'broker://events/orders/created' }],
+      },
+      /^\/steps\/0\/action: names a broker, but none is configured/,
+    ],
+    [
       'bad gid',
       { gid: 'a b', mode: 'saga', steps: [{ action: 'http://127.0.0.1:1/a' }] },
       /^\/gid: must match pattern/,
@@ -240,6 +264,76 @@ describe('native API input handling', () => {
       admin,
     );
     assert.equal(ok.status, 200);
+  });
+
+  it('registers xa branches by commit and rollback, and refuses the other pair or a mix', async () => {
+    await post('/v1/transactions', { gid: 'xa-reg', mode: 'xa' });
+    await post('/v1/transactions', { gid: 'tcc-reg', mode: 'tcc' });
+    const xa = { branchId: 'b1', commit: 'http://127.0.0.1:1/c', rollback: 'http://127.0.0.1:1/r' };
+    const ok = await post('/v1/transactions/xa-reg/branches', xa);
+    assert.equal(ok.status, 200);
+    const branches = (ok.json['transaction'] as { branches: Array<{ op: string }> }).branches;
+    assert.deepEqual(branches.map((b) => b.op).sort(), ['commit', 'rollback']);
+    const onTcc = await post('/v1/transactions/tcc-reg/branches', xa);
+    assert.equal(onTcc.status, 400);
+    assert.match(onTcc.json.error.message, /^\/commit: is not an op of tcc branches/);
+    const mixed = await post('/v1/transactions/xa-reg/branches', {
+      ...xa,
+      branchId: 'b2',
+      confirm: 'http://127.0.0.1:1/x',
+    });
+    assert.equal(mixed.status, 400);
+    const half = await post('/v1/transactions/xa-reg/branches', {
+      branchId: 'b3',
+      commit: 'http://127.0.0.1:1/c',
+    });
+    assert.equal(half.status, 400);
+    assert.match(half.json.error.message, /^\/rollback: is required$/);
+  });
+
+  it('validates notifications field by field and answers their query', async () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{}, /^\/url: is required$/],
+      [{ url: 'http://127.0.0.1:1/n', schedule: 'hourly' }, /^\/schedule: /],
+      [{ url: 'http://127.0.0.1:1/n', schedule: [0] }, /^\/schedule\/0: must be >= 1$/],
+      [{ url: 'http://169.254.169.254/' }, /^\/url: .*denied by the outbound policy/],
+      [{ url: 'http://127.0.0.1:1/n', ackBody: '' }, /^\/ackBody: /],
+      [{ url: 'http://127.0.0.1:1/n', headers: { 'Accord-Op': 'x' } }, /^\/headers\/Accord-Op/],
+    ];
+    for (const [body, expected] of bad) {
+      const { status, json } = await post('/v1/notifications', body);
+      assert.equal(status, 400, JSON.stringify(body));
+      const issues = json.error.details?.issues ?? [];
+      assert.ok(
+        issues.some((i) => expected.test(`${i.path}: ${i.message}`)),
+        `${JSON.stringify(body)}: expected ${String(expected)}, got ${JSON.stringify(issues)}`,
+      );
+    }
+    const body = {
+      id: 'n-1',
+      url: 'http://127.0.0.1:1/n',
+      payload: { paid: true },
+      ackBody: 'success',
+    };
+    const created = await post('/v1/notifications', body);
+    assert.equal(created.status, 201);
+    const view = created.json['notification'] as Record<string, unknown>;
+    assert.equal(view['id'], 'n-1');
+    assert.equal(view['status'], 'pending');
+    assert.deepEqual(view['payload'], { paid: true });
+    assert.equal((view['schedule'] as number[]).length, 8, 'the default schedule');
+    assert.equal((await post('/v1/notifications', body)).status, 200, 'idempotent by id');
+    const conflict = await post('/v1/notifications', { ...body, schedule: 'wechat' });
+    assert.equal(conflict.status, 409);
+    const query = await server.app.inject({ url: '/v1/notifications/n-1', headers: auth });
+    assert.equal(query.statusCode, 200);
+    assert.equal(query.json<{ notification: { id: string } }>().notification.id, 'n-1');
+    await post('/v1/transactions', { gid: 'not-a-notification', mode: 'tcc' });
+    const other = await server.app.inject({
+      url: '/v1/notifications/not-a-notification',
+      headers: auth,
+    });
+    assert.equal(other.statusCode, 404);
   });
 
   it('issues ordered unique ids', async () => {

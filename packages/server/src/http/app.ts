@@ -13,6 +13,7 @@ import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { toErrorReply } from './error-mapping.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
 import { transactionRoutes } from './routes/transactions.js';
 
@@ -53,7 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Accord coordinator API',
         version: '1',
-        description: 'Sagas, TCC and two-phase messages. See docs/protocol.md.',
+        description:
+          'Sagas, TCC, XA, two-phase messages and best-effort notifications. See docs/protocol.md.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -90,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
+  notificationRoutes(app, { engine: deps.engine, create: deps.create, authorize: check });
   systemRoutes(app, {
     store: deps.store,
     registry: deps.registry,

@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } from '@accord/core';
-import { checkStepGraph, ValidationError } from '@accord/core';
+import { checkStepGraph, rulesOf, ValidationError } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
+import { isBrokerTarget } from '../brokers/index.js';
 import type { TargetPolicy } from '../outbound/target-policy.js';
 
 /** The create body as the schema guarantees it. */
@@ -57,15 +58,23 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/** The brokers configured on the server, as target validation sees them. */
+export interface BrokerTargets {
+  /** Why a `broker://` target cannot be used, or null when it can. */
+  validateTarget(url: string): string | null;
+}
+
 /** Where outbound URLs are checked and defaults come from. */
 export interface CreateContext {
   readonly config: Pick<ServerConfig, 'defaults'>;
   readonly policy: TargetPolicy;
+  /** Configured brokers; null when none are. */
+  readonly brokers: BrokerTargets | null;
   /** Makes a gid when the request has none. */
   readonly newGid: () => string;
 }
 
-/** Checks a branch URL; adds an issue at `path` if it is unusable. */
+/** Checks an HTTP branch URL; adds an issue at `path` if it is unusable. */
 export function checkUrlField(
   policy: TargetPolicy,
   value: string,
@@ -76,9 +85,37 @@ export function checkUrlField(
   if (problem) issues.push({ path, message: problem });
 }
 
-function checkHeaders(headers: Record<string, string>, issues: FieldIssue[]): void {
+/**
+ * Checks a delivery target, which may name a broker: only deliveries that need no answer
+ * (msg steps, notifications) can go to one.
+ */
+export function checkTargetField(
+  ctx: Pick<CreateContext, 'policy' | 'brokers'>,
+  value: string,
+  path: string,
+  issues: FieldIssue[],
+  brokerAllowed: boolean,
+): void {
+  if (!isBrokerTarget(value)) return checkUrlField(ctx.policy, value, path, issues);
+  if (!brokerAllowed) {
+    issues.push({ path, message: 'broker targets are only used by msg steps and notifications' });
+    return;
+  }
+  const problem =
+    ctx.brokers === null
+      ? 'names a broker, but none is configured (set ACCORD_BROKERS)'
+      : ctx.brokers.validateTarget(value);
+  if (problem) issues.push({ path, message: problem });
+}
+
+/** Checks caller-set headers (names, reserved names, line breaks) under `base`. */
+export function checkHeaders(
+  headers: Record<string, string>,
+  issues: FieldIssue[],
+  base = '/options/headers',
+): void {
   for (const [name, value] of Object.entries(headers)) {
-    const path = `/options/headers/${name}`;
+    const path = `${base}/${name}`;
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) issues.push({ path, message: 'is not a valid header name' });
     else if (lower.startsWith('accord-') || RESERVED_HEADERS.has(lower)) {
@@ -97,10 +134,20 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
   const issues: FieldIssue[] = [];
   const steps = body.steps ?? [];
   const { mode } = body;
-  if (mode === 'tcc' && body.steps !== undefined) {
-    issues.push({ path: '/steps', message: 'tcc transactions register branches instead of steps' });
-  }
-  if (mode !== 'tcc' && steps.length === 0) {
+  const rules = rulesOf(mode);
+  if (mode === 'notify') {
+    issues.push({
+      path: '/mode',
+      message: 'notifications are created with POST /v1/notifications',
+    });
+  } else if (rules.registersBranches) {
+    if (body.steps !== undefined) {
+      issues.push({
+        path: '/steps',
+        message: `${mode} transactions register branches instead of steps`,
+      });
+    }
+  } else if (steps.length === 0) {
     issues.push({ path: '/steps', message: `a ${mode} needs at least one step` });
   }
   if (mode === 'msg') {
@@ -111,7 +158,7 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
     issues.push({ path: '/checkUrl', message: 'is only used by msg transactions' });
   }
   const specs: StepSpec[] = steps.map((step, i) => {
-    checkUrlField(ctx.policy, step.action, `/steps/${i}/action`, issues);
+    checkTargetField(ctx, step.action, `/steps/${i}/action`, issues, mode === 'msg');
     if (step.compensate !== undefined) {
       if (mode !== 'saga')
         issues.push({ path: `/steps/${i}/compensate`, message: 'is only used by sagas' });
@@ -138,7 +185,7 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
   if (issues.length > 0) throw new ValidationError(issues);
 
   const defaults = ctx.config.defaults;
-  const defaultTimeout = mode === 'saga' ? defaults.sagaTimeoutMs : defaults.preparedTimeoutMs;
+  const defaultTimeout = rules.startsPrepared ? defaults.preparedTimeoutMs : defaults.sagaTimeoutMs;
   const options: TransactionOptions = {
     requestTimeoutMs: body.options?.requestTimeoutMs ?? defaults.requestTimeoutMs,
     retry,

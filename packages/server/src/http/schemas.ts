@@ -2,7 +2,7 @@
  * JSON schemas of the native API's request bodies. Structure only; rules that need code
  * (URLs, the outbound policy, the step graph) are checked in create-request.ts.
  */
-import { MODES } from '@accord/core';
+import { MODES, NOTIFY_SCHEDULE_PRESETS } from '@accord/core';
 
 const ID = '^[A-Za-z0-9._:-]+$';
 const URL_FIELD = { type: 'string', minLength: 1, maxLength: 2048 } as const;
@@ -78,17 +78,55 @@ export function createSchema(maxSteps: number) {
   } as const;
 }
 
-/** Schema of `POST /v1/transactions/{gid}/branches`. */
+/**
+ * Schema of `POST /v1/transactions/{gid}/branches`: a tcc branch gives `confirm` and
+ * `cancel`, an xa branch `commit` and `rollback` (the route checks which pair is given).
+ */
 export const registerSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['branchId', 'confirm', 'cancel'],
+  required: ['branchId'],
   properties: {
     branchId: { type: 'string', minLength: 1, maxLength: 64, pattern: ID },
     confirm: URL_FIELD,
     cancel: URL_FIELD,
+    commit: URL_FIELD,
+    rollback: URL_FIELD,
     payload: {},
   },
+} as const;
+
+/** Schema of `POST /v1/notifications`. */
+export const notificationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 128, pattern: ID },
+    url: URL_FIELD,
+    payload: {},
+    schedule: {
+      anyOf: [
+        { type: 'string', enum: [...NOTIFY_SCHEDULE_PRESETS] },
+        {
+          type: 'array',
+          minItems: 0,
+          maxItems: 100,
+          items: { type: 'integer', minimum: 1, maximum: 2_592_000_000 },
+        },
+      ],
+    },
+    ackBody: { type: 'string', minLength: 1, maxLength: 256 },
+    requestTimeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+    headers: optionsSchema.properties.headers,
+  },
+} as const;
+
+/** Path parameter `id` of a notification. */
+export const notificationParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128, pattern: ID } },
 } as const;
 
 /** Schema of the optional body of `submit`. */

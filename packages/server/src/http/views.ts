@@ -70,3 +70,24 @@ export function attemptView(a: AttemptRecord) {
     message: a.message,
   };
 }
+
+/** What a notification's receiver and sender see of it. */
+export function notificationView(snapshot: TransactionSnapshot) {
+  const { tx } = snapshot;
+  const delivery = snapshot.ops.find((o) => o.op === 'action');
+  return {
+    id: tx.gid,
+    status: tx.status === 'succeeded' || tx.status === 'failed' ? tx.status : 'pending',
+    url: delivery?.url ?? null,
+    payload: delivery ? parsePayload(delivery.payload) : null,
+    schedule: tx.options.schedule ?? [],
+    ackBody: tx.options.ackBody ?? null,
+    attempts: delivery?.attempts ?? 0,
+    nextAttemptAt: iso(tx.nextAttemptAt),
+    lastError: delivery ? branchView(delivery).lastError : null,
+    reason: tx.reason,
+    createdAt: iso(tx.createdAt),
+    updatedAt: iso(tx.updatedAt),
+    finishedAt: iso(tx.finishedAt),
+  };
+}

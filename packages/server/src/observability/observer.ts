@@ -1,7 +1,12 @@
 /** The engine observer that feeds metrics and structured logs. */
 import type { Logger } from 'pino';
+import type { Alert } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
 import type { Metrics } from './metrics.js';
+
+function alertFields(alert: Alert) {
+  return { gid: alert.gid, branchId: alert.branchId, op: alert.op, reason: alert.reason };
+}
 
 /** Builds an observer writing to `metrics` and `logger`. */
 export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserver {
@@ -28,17 +33,18 @@ export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserve
       if (tx.status === 'failed')
         logger.info({ gid: tx.gid, mode: tx.mode, reason: tx.reason }, 'transaction failed');
     },
-    parked(alert, tx) {
-      metrics.parkedTotal.inc({ mode: tx.mode });
+    alert(alert, tx) {
+      if (alert.kind === 'parked') {
+        metrics.parkedTotal.inc({ mode: tx.mode });
+        logger.error(
+          { ...alertFields(alert), alert: 'parked' },
+          'transaction parked: an operator must retry or resolve it',
+        );
+        return;
+      }
       logger.error(
-        {
-          gid: alert.gid,
-          branchId: alert.branchId,
-          op: alert.op,
-          reason: alert.reason,
-          alert: 'parked',
-        },
-        'transaction parked: an operator must retry or resolve it',
+        { ...alertFields(alert), mode: tx.mode, alert: 'failed' },
+        'notification failed: its receiver never acknowledged it',
       );
     },
     storeWrite(_batch, seconds) {

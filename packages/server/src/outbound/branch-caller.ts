@@ -73,6 +73,10 @@ export class HttpBranchCaller implements BranchCall {
         bodyTimeout: timeout,
       });
       const kind = classifyStatus(response.statusCode);
+      const ackBody = tx.options.ackBody;
+      if (kind === 'success' && ackBody !== undefined) {
+        return acknowledged(response.statusCode, await excerpt(response.body), ackBody);
+      }
       const message = kind === 'success' ? null : await excerpt(response.body);
       if (kind === 'success') await response.body.dump();
       return { kind, httpStatus: response.statusCode, message };
@@ -84,6 +88,21 @@ export class HttpBranchCaller implements BranchCall {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/**
+ * A notification whose receiver must answer an exact body: a 2xx with anything else
+ * is not an acknowledgement, so the delivery is retried.
+ */
+function acknowledged(status: number, body: string | null, expected: string): Outcome {
+  if ((body ?? '') === expected.trim())
+    return { kind: 'success', httpStatus: status, message: null };
+  const got = body === null ? 'an empty body' : `"${body.slice(0, 100)}"`;
+  return {
+    kind: 'error',
+    httpStatus: status,
+    message: `not acknowledged: expected the body "${expected}", got ${got}`,
+  };
 }
 
 async function excerpt(

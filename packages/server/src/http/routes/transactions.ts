@@ -1,9 +1,10 @@
 /** The native `/v1/transactions` routes. */
 import type { FastifyInstance } from 'fastify';
-import type { GlobalStatus, ListQuery, Mode } from '@accord/core';
+import type { BranchOp, GlobalStatus, ListQuery, Mode, OpName } from '@accord/core';
 import { GLOBAL_STATUSES, MODES, newOp, ValidationError } from '@accord/core';
 import type { FieldIssue } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
+import type { TargetPolicy } from '../../outbound/target-policy.js';
 import type { Role } from '../auth.js';
 import type { CreateBody, CreateContext } from '../create-request.js';
 import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
@@ -80,6 +81,48 @@ export function parseListQuery(q: Record<string, string | undefined>): ListQuery
   };
 }
 
+/** Body of a branch registration: a tcc pair (confirm, cancel) or an xa pair (commit, rollback). */
+interface RegisterBody {
+  branchId: string;
+  confirm?: string;
+  cancel?: string;
+  commit?: string;
+  rollback?: string;
+  payload?: unknown;
+}
+
+const PAIRS = [
+  ['confirm', 'cancel'],
+  ['commit', 'rollback'],
+] as const satisfies readonly (readonly [OpName, OpName])[];
+
+/**
+ * The two ops of a registration, after checking that exactly one pair of targets is
+ * given (whether it suits the transaction's mode is the state machine's call).
+ */
+export function registrationOps(body: RegisterBody, policy: TargetPolicy): BranchOp[] {
+  const given = PAIRS.filter(([a, b]) => body[a] !== undefined || body[b] !== undefined);
+  const issues: FieldIssue[] = [];
+  if (given.length !== 1) {
+    issues.push({
+      path: '',
+      message: 'give either confirm and cancel (tcc) or commit and rollback (xa)',
+    });
+    throw new ValidationError(issues);
+  }
+  const pair = given[0]!;
+  for (const name of pair) {
+    const url = body[name];
+    if (url === undefined) issues.push({ path: `/${name}`, message: 'is required' });
+    else checkUrlField(policy, url, `/${name}`, issues);
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  const text = body.payload === undefined ? '' : JSON.stringify(body.payload);
+  return pair.map((name) =>
+    newOp(body.branchId, name, { url: body[name] ?? '', payload: text }, 0, 0),
+  );
+}
+
 /** Registers the transaction routes. */
 export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesDeps): void {
   const { engine } = deps;
@@ -121,24 +164,12 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
     },
   );
 
-  app.post<{
-    Params: GidParams;
-    Body: { branchId: string; confirm: string; cancel: string; payload?: unknown };
-  }>(
+  app.post<{ Params: GidParams; Body: RegisterBody }>(
     '/v1/transactions/:gid/branches',
     { ...role('client'), schema: { params: gidParams, body: registerSchema } },
     async (request) => {
-      const { branchId, confirm, cancel, payload } = request.body;
-      const issues: FieldIssue[] = [];
-      checkUrlField(deps.create.policy, confirm, '/confirm', issues);
-      checkUrlField(deps.create.policy, cancel, '/cancel', issues);
-      if (issues.length > 0) throw new ValidationError(issues);
-      const text = payload === undefined ? '' : JSON.stringify(payload);
-      const snapshot = await engine.register(request.params.gid, [
-        newOp(branchId, 'confirm', { url: confirm, payload: text }, 0, 0),
-        newOp(branchId, 'cancel', { url: cancel, payload: text }, 0, 0),
-      ]);
-      return { transaction: transactionView(snapshot) };
+      const ops = registrationOps(request.body, deps.create.policy);
+      return { transaction: transactionView(await engine.register(request.params.gid, ops)) };
     },
   );
 

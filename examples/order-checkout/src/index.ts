@@ -1,0 +1,2 @@
+/** Placeholder entry point; the example's modules are exported from here. */
+export {};

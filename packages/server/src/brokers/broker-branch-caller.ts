@@ -1,0 +1,91 @@
+/**
+ * Delivers branch ops whose target is `broker://...` by publishing a message, with the
+ * same headers (and signature) the HTTP caller sends. A publish the broker confirmed is a
+ * success; anything else is an `error` outcome, retried by the engine like a network
+ * failure (a repeat carries the same message id, so consumers and JetStream can dedupe).
+ */
+import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
+import { ACCORD_HEADERS, systemClock } from '@accord/core';
+import { traceparentFor, type BranchCall } from '../outbound/branch-caller.js';
+import { signatureHeader } from '../outbound/signature.js';
+import type { BrokerRegistry } from './broker-registry.js';
+import { BrokerTargetError, parseBrokerTarget, type BrokerTarget } from './broker-target.js';
+import { errorText, type BrokerMessage } from './publisher.js';
+
+/** Settings of a {@link BrokerBranchCaller}. */
+export interface BrokerBranchCallerOptions {
+  readonly registry: BrokerRegistry;
+  /** Clock of the signature timestamp (default: the system clock). */
+  readonly clock?: Clock;
+  /** Secret of the `accord-signature` header; null sends none. */
+  readonly signingSecret: string | null;
+}
+
+/** The message id of a branch op: stable across retries of the same op. */
+export function brokerMessageId(tx: TransactionRecord, op: BranchOp): string {
+  return `${tx.gid}/${op.branchId}`;
+}
+
+/**
+ * The {@link BranchCall} for broker targets. `close()` closes the registry.
+ *
+ * @example
+ * const caller = new BrokerBranchCaller({ registry, signingSecret: null });
+ * await caller.call(tx, op); // { kind: 'success', httpStatus: null, message: null }
+ */
+export class BrokerBranchCaller implements BranchCall {
+  private readonly clock: Clock;
+
+  constructor(private readonly options: BrokerBranchCallerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
+    let target: BrokerTarget | null;
+    try {
+      target = parseBrokerTarget(op.url);
+    } catch (error) {
+      return failed(error instanceof BrokerTargetError ? error.message : errorText(error));
+    }
+    if (target === null) return failed(`"${op.url}" is not a broker:// target`);
+    try {
+      const result = await this.options.registry.publish(
+        target,
+        this.message(tx, op),
+        tx.options.requestTimeoutMs,
+      );
+      return result.ok
+        ? { kind: 'success', httpStatus: null, message: null }
+        : failed(result.message);
+    } catch (error) {
+      return failed(errorText(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.options.registry.close();
+  }
+
+  private message(tx: TransactionRecord, op: BranchOp): BrokerMessage {
+    const headers: Record<string, string> = {
+      ...tx.options.headers,
+      [ACCORD_HEADERS.gid]: tx.gid,
+      [ACCORD_HEADERS.branch]: op.branchId,
+      [ACCORD_HEADERS.op]: op.op,
+      [ACCORD_HEADERS.mode]: tx.mode,
+      [ACCORD_HEADERS.traceparent]: traceparentFor(tx.gid),
+    };
+    if (this.options.signingSecret !== null) {
+      headers[ACCORD_HEADERS.signature] = signatureHeader(
+        this.options.signingSecret,
+        op.payload,
+        this.clock.now(),
+      );
+    }
+    return { id: brokerMessageId(tx, op), body: op.payload, headers };
+  }
+}
+
+function failed(message: string): Outcome {
+  return { kind: 'error', httpStatus: null, message };
+}

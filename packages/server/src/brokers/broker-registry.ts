@@ -1,0 +1,95 @@
+/**
+ * The configured brokers by name, each behind a {@link Publisher}. Connections open on the
+ * first publish to a broker, so a broker nobody targets is never contacted.
+ */
+import type { Clock } from '@accord/core';
+import type { BrokerConfig } from './broker-config.js';
+import { brokerTargetProblem, unknownBroker, type BrokerTarget } from './broker-target.js';
+import { NatsPublisher } from './nats-publisher.js';
+import type { BrokerMessage, Publisher, PublishResult } from './publisher.js';
+import { RabbitPublisher } from './rabbitmq-publisher.js';
+
+/** Settings shared by the publishers of a {@link BrokerRegistry}. */
+export interface BrokerRegistryOptions {
+  /** Source of message timestamps. */
+  readonly clock?: Clock;
+  /** Bound on opening one broker connection, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+  /** NATS: pause between reconnection attempts, ms (default 1000). */
+  readonly reconnectWaitMs?: number;
+  /** Builds the publisher of one broker; replaces the built-in ones (for tests). */
+  readonly createPublisher?: (config: BrokerConfig) => Publisher;
+}
+
+/**
+ * Publishes to the brokers of `ACCORD_BROKERS`.
+ *
+ * @example
+ * const registry = new BrokerRegistry(parseBrokersSetting(env.ACCORD_BROKERS ?? ''));
+ * registry.validateTarget('broker://events/orders/created'); // null when usable
+ */
+export class BrokerRegistry {
+  private readonly configs: readonly BrokerConfig[];
+  private readonly publishers = new Map<string, Publisher>();
+  private closing: Promise<void> | null = null;
+
+  constructor(configs: readonly BrokerConfig[], options: BrokerRegistryOptions = {}) {
+    this.configs = [...configs];
+    const create = options.createPublisher ?? ((config) => builtIn(config, options));
+    for (const config of configs) {
+      if (this.publishers.has(config.name)) {
+        throw new Error(`broker "${config.name}" is configured twice`);
+      }
+      this.publishers.set(config.name, create(config));
+    }
+  }
+
+  /** Names of the configured brokers, in configuration order. */
+  names(): string[] {
+    return this.configs.map((config) => config.name);
+  }
+
+  /**
+   * Why `url` is not a usable broker target here (not `broker://`, malformed, unknown
+   * broker, wrong shape for its kind, bad subject), or null if it is.
+   */
+  validateTarget(url: string): string | null {
+    return brokerTargetProblem(url, this.configs);
+  }
+
+  /**
+   * Publishes `message` to `target` and waits for the broker's confirmation, at most
+   * `timeoutMs`. Never throws: every failure is a result with a precise message.
+   */
+  async publish(
+    target: BrokerTarget,
+    message: BrokerMessage,
+    timeoutMs: number,
+  ): Promise<PublishResult> {
+    if (this.closing !== null) return { ok: false, message: 'the broker registry is closed' };
+    const publisher = this.publishers.get(target.broker);
+    if (publisher === undefined) return { ok: false, message: unknownBroker(target, this.configs) };
+    try {
+      return await publisher.publish(target, message, timeoutMs);
+    } catch (error) {
+      // Publishers do not throw; this guards the promise made above.
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Closes every broker connection. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled(
+      [...this.publishers.values()].map((publisher) => publisher.close()),
+    ).then(() => undefined);
+    return this.closing;
+  }
+}
+
+function builtIn(config: BrokerConfig, options: BrokerRegistryOptions): Publisher {
+  const { name, url } = config;
+  const { clock, connectTimeoutMs, reconnectWaitMs } = options;
+  return config.kind === 'rabbitmq'
+    ? new RabbitPublisher({ name, url, clock, connectTimeoutMs })
+    : new NatsPublisher({ name, url, connectTimeoutMs, reconnectWaitMs });
+}

@@ -1,0 +1,258 @@
+/**
+ * Publishes to NATS JetStream: a message counts as delivered only on a PubAck from the
+ * stream that captures its subject. The message id goes out as `Nats-Msg-Id`, so the
+ * stream drops a repeat inside its duplicate window. Streams are created by operators,
+ * never here.
+ */
+import { connect, headers as natsHeaders, Events } from 'nats';
+import type { ConnectionOptions, JetStreamClient, NatsConnection } from 'nats';
+import { redactBrokerUrl } from './broker-config.js';
+import { natsSubject, type BrokerTarget } from './broker-target.js';
+import {
+  errorText,
+  publishWithin,
+  type Attempt,
+  type BrokerMessage,
+  type Publisher,
+  type PublishResult,
+} from './publisher.js';
+
+/** Settings of a {@link NatsPublisher}. */
+export interface NatsPublisherOptions {
+  /** Broker name, used in messages. */
+  readonly name: string;
+  /** `nats://[user:pass@|token@]host[:port]`, or `tls://...` to require TLS. */
+  readonly url: string;
+  /** Bound on one connection attempt, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+  /** Pause between reconnection attempts, ms (default 1000). */
+  readonly reconnectWaitMs?: number;
+  /** Interval of client pings, ms (default 10 000): detects a silently dead server. */
+  readonly pingIntervalMs?: number;
+}
+
+/** One client connection and whether it is up right now. */
+interface Link {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  connected: boolean;
+  /** Set once the client gave up for good (closed). */
+  dead: boolean;
+  /** Last disconnect or error the client reported. */
+  reason: string | null;
+  /** Woken on every reconnect. */
+  readonly waiters: Set<() => void>;
+}
+
+const NO_RESPONDERS = '503';
+/**
+ * `Nats-*` headers steer JetStream (message id, expectations, rollups that purge a
+ * subject, TTLs), so a transaction's headers may not set them.
+ */
+const JETSTREAM_HEADERS = /^nats-/i;
+
+/** The NATS JetStream {@link Publisher}. */
+export class NatsPublisher implements Publisher {
+  readonly kind = 'nats' as const;
+  private readonly label: string;
+  private current: Link | null = null;
+  private opening: Promise<Link> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: NatsPublisherOptions) {
+    this.label = `NATS broker "${options.name}"`;
+  }
+
+  async publish(
+    target: BrokerTarget,
+    message: BrokerMessage,
+    timeoutMs: number,
+  ): Promise<PublishResult> {
+    let subject: string;
+    try {
+      subject = natsSubject(target);
+    } catch (error) {
+      return { ok: false, message: errorText(error) };
+    }
+    return publishWithin(
+      timeoutMs,
+      (attempt) => this.send(subject, message, attempt, timeoutMs),
+      (phase) => `${this.label}: timed out after ${timeoutMs} ms ${phase}`,
+      (error) => this.describe(error, subject, timeoutMs),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // A connection still being opened is closed by open() itself once it sees `closed`.
+    const link = this.current;
+    this.current = null;
+    if (link !== null && !link.dead) {
+      link.dead = true;
+      await link.nc.close().catch(() => undefined);
+    }
+  }
+
+  private async send(
+    subject: string,
+    message: BrokerMessage,
+    attempt: Attempt,
+    timeoutMs: number,
+  ): Promise<PublishResult> {
+    attempt.phase = `connecting to ${redactBrokerUrl(this.options.url)}`;
+    const link = await this.link();
+    if (!link.connected) {
+      // Nothing is handed to the client while it is down: it would send it after the
+      // reconnect, long after this publish was reported as failed.
+      attempt.phase = `waiting to reconnect (${link.reason ?? 'disconnected'})`;
+      await reconnection(link, attempt.remaining());
+      if (!link.connected) throw new Error(`timed out after ${timeoutMs} ms ${attempt.phase}`);
+    }
+    if (attempt.expired) return { ok: false, message: 'timed out before publishing' };
+    const headers = natsHeaders();
+    for (const [key, value] of Object.entries(message.headers)) {
+      if (!JETSTREAM_HEADERS.test(key)) headers.set(key, value);
+    }
+    if (message.body !== '') headers.set('content-type', 'application/json');
+    attempt.phase = `waiting for a PubAck on subject "${subject}"`;
+    const ack = await link.js.publish(subject, Buffer.from(message.body, 'utf8'), {
+      msgID: message.id,
+      headers,
+      timeout: Math.max(1, Math.floor(attempt.remaining())),
+    });
+    return { ok: true, duplicate: ack.duplicate };
+  }
+
+  /** The client, connecting once when there is none; it reconnects by itself afterwards. */
+  private link(): Promise<Link> {
+    if (this.closed) return Promise.reject(new Error('the publisher is closed'));
+    if (this.current !== null && !this.current.dead) return Promise.resolve(this.current);
+    if (this.opening === null) {
+      const opening = this.open();
+      this.opening = opening;
+      // Runs whether or not a publish still waits for it, so a late failure is never unhandled.
+      opening.then(
+        (link) => {
+          if (this.opening === opening) this.opening = null;
+          if (!link.dead) this.current = link;
+        },
+        () => {
+          if (this.opening === opening) this.opening = null;
+        },
+      );
+    }
+    return this.opening;
+  }
+
+  private async open(): Promise<Link> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect(this.connectionOptions());
+    } catch (error) {
+      throw new Error(
+        `cannot connect to ${redactBrokerUrl(this.options.url)}: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+    const link: Link = {
+      nc,
+      js: nc.jetstream(),
+      connected: true,
+      dead: false,
+      reason: null,
+      waiters: new Set(),
+    };
+    void this.watch(link);
+    void nc.closed().then((error) => {
+      link.dead = true;
+      link.connected = false;
+      if (error) link.reason = errorText(error);
+      if (this.current === link) this.current = null;
+      for (const wake of link.waiters) wake();
+    });
+    if (this.closed) {
+      link.dead = true;
+      await nc.close().catch(() => undefined);
+      throw new Error('the publisher is closed');
+    }
+    return link;
+  }
+
+  /** Follows the client's status: connected or not, and the last reason it gave. */
+  private async watch(link: Link): Promise<void> {
+    try {
+      for await (const status of link.nc.status()) {
+        if (status.type === Events.Disconnect) {
+          link.connected = false;
+          link.reason = `disconnected from ${describeStatus(status.data)}`;
+        } else if (status.type === Events.Reconnect) {
+          link.connected = true;
+          for (const wake of link.waiters) wake();
+        } else if (status.type === Events.Error) {
+          link.reason = describeStatus(status.data);
+        }
+      }
+    } catch {
+      // The iterator only ends with the connection; closed() reports why.
+    }
+  }
+
+  private connectionOptions(): ConnectionOptions {
+    const url = new URL(this.options.url);
+    const credentials: Partial<ConnectionOptions> =
+      url.password !== ''
+        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+        : url.username !== ''
+          ? { token: decodeURIComponent(url.username) }
+          : {};
+    return {
+      servers: url.port === '' ? `${url.host}:4222` : url.host,
+      name: `accord coordinator (${this.options.name})`,
+      ...credentials,
+      ...(url.protocol === 'tls:' ? { tls: {} } : {}),
+      timeout: this.options.connectTimeoutMs ?? 5000,
+      // Once connected, the client reconnects forever; a first connection that fails is
+      // simply tried again by the next publish.
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: this.options.reconnectWaitMs ?? 1000,
+      pingInterval: this.options.pingIntervalMs ?? 10_000,
+      ignoreClusterUpdates: true,
+    };
+  }
+
+  private describe(error: unknown, subject: string, timeoutMs: number): string {
+    const api = (error as { api_error?: { description?: string } }).api_error;
+    if (api?.description !== undefined) {
+      return `${this.label}: JetStream refused the message on "${subject}": ${api.description}`;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (code === NO_RESPONDERS) {
+      return (
+        `${this.label}: no JetStream stream captures subject "${subject}" (no responders); ` +
+        'an operator must create a stream for it'
+      );
+    }
+    if (code === 'TIMEOUT') {
+      return `${this.label}: timed out after ${timeoutMs} ms waiting for a PubAck on subject "${subject}"`;
+    }
+    return `${this.label}: ${errorText(error)}`;
+  }
+}
+
+/** Resolves on the link's next reconnect (or its end), or after `ms`. */
+function reconnection(link: Link, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      link.waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    link.waiters.add(done);
+  });
+}
+
+function describeStatus(data: unknown): string {
+  return typeof data === 'string' || typeof data === 'number' ? String(data) : JSON.stringify(data);
+}

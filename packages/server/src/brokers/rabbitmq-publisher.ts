@@ -1,0 +1,294 @@
+/**
+ * Publishes to RabbitMQ on a confirm channel: persistent, mandatory messages that count as
+ * delivered only once the broker acks them. One connection and confirm channel per broker,
+ * opened on first use and reopened on the next publish after either goes away.
+ */
+import amqp from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import { systemClock, type Clock } from '@accord/core';
+import { redactBrokerUrl } from './broker-config.js';
+import { rabbitDestination, type BrokerTarget, type RabbitDestination } from './broker-target.js';
+import {
+  errorText,
+  publishWithin,
+  type Attempt,
+  type BrokerMessage,
+  type Publisher,
+  type PublishResult,
+} from './publisher.js';
+
+/** Settings of a {@link RabbitPublisher}. */
+export interface RabbitPublisherOptions {
+  /** Broker name, used in messages. */
+  readonly name: string;
+  /** `amqp://` or `amqps://` URL (a `heartbeat` query parameter is honoured). */
+  readonly url: string;
+  /** Source of the AMQP `timestamp` property. */
+  readonly clock?: Clock;
+  /** Bound on opening the TCP connection, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+  /** Heartbeat when the URL sets none, seconds (default 10): detects a silently dead peer. */
+  readonly heartbeatSeconds?: number;
+}
+
+/** A publish awaiting its confirm; `returned` is set if the broker sent it back. */
+interface InFlight {
+  returned: string | null;
+  readonly done: Promise<void>;
+}
+
+/** One open connection and what it has said about itself. */
+interface LinkState {
+  readonly model: ChannelModel;
+  dead: boolean;
+  /** Why the connection or channel went away, when the broker or socket said. */
+  reason: string | null;
+  /** Set while the broker blocks publishers (resource alarm). */
+  blocked: string | null;
+}
+
+/** An open connection with its confirm channel. */
+interface Link extends LinkState {
+  readonly channel: ConfirmChannel;
+  /** By message id; at most one per id, so a `basic.return` maps to exactly one publish. */
+  readonly inFlight: Map<string, InFlight>;
+  /** Exchanges known to exist on this connection. */
+  readonly exchanges: Set<string>;
+}
+
+/**
+ * Headers RabbitMQ acts on (sender-selected distribution copies the message to the queues
+ * they name), so a transaction's headers may not set them.
+ */
+const ROUTING_HEADERS = /^b?cc$/i;
+
+/** The RabbitMQ {@link Publisher}. */
+export class RabbitPublisher implements Publisher {
+  readonly kind = 'rabbitmq' as const;
+  private readonly clock: Clock;
+  private readonly label: string;
+  private current: Link | null = null;
+  private opening: Promise<Link> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: RabbitPublisherOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.label = `RabbitMQ broker "${options.name}"`;
+  }
+
+  async publish(
+    target: BrokerTarget,
+    message: BrokerMessage,
+    timeoutMs: number,
+  ): Promise<PublishResult> {
+    let destination: RabbitDestination;
+    try {
+      destination = rabbitDestination(target);
+    } catch (error) {
+      return { ok: false, message: errorText(error) };
+    }
+    return publishWithin(
+      timeoutMs,
+      (attempt) => this.send(destination, message, attempt),
+      (phase) => `${this.label}: timed out after ${timeoutMs} ms ${phase}`,
+      (error) => `${this.label}: ${errorText(error)}`,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // A connection still being opened is closed by open() itself once it sees `closed`.
+    const link = this.current;
+    this.current = null;
+    if (link !== null && !link.dead) {
+      link.dead = true;
+      await link.model.close().catch(() => undefined);
+    }
+  }
+
+  private async send(
+    destination: RabbitDestination,
+    message: BrokerMessage,
+    attempt: Attempt,
+  ): Promise<PublishResult> {
+    attempt.phase = `connecting to ${redactBrokerUrl(this.options.url)}`;
+    const link = await this.link();
+    if (link.blocked !== null) {
+      return { ok: false, message: `${this.label} is blocking publishers (${link.blocked})` };
+    }
+    const { exchange, routingKey } = destination;
+    if (exchange !== '' && !link.exchanges.has(exchange)) {
+      attempt.phase = `checking that exchange "${exchange}" exists`;
+      await this.checkExchange(link, exchange);
+    }
+    attempt.phase = 'waiting for an earlier publish of the same message id';
+    for (let earlier = link.inFlight.get(message.id); earlier;) {
+      await earlier.done;
+      earlier = link.inFlight.get(message.id);
+    }
+    if (attempt.expired) return { ok: false, message: 'timed out before publishing' };
+    if (link.dead) return { ok: false, message: this.lostMessage(link, 'before publishing') };
+    attempt.phase = 'waiting for the broker to confirm';
+    return new Promise<PublishResult>((resolve) => {
+      let finish!: () => void;
+      const entry: InFlight = {
+        returned: null,
+        done: new Promise<void>((r) => (finish = r)),
+      };
+      link.inFlight.set(message.id, entry);
+      const settle = (result: PublishResult): void => {
+        if (link.inFlight.get(message.id) === entry) link.inFlight.delete(message.id);
+        finish();
+        resolve(result);
+      };
+      const headers = Object.fromEntries(
+        Object.entries(message.headers).filter(([key]) => !ROUTING_HEADERS.test(key)),
+      );
+      try {
+        link.channel.publish(
+          exchange,
+          routingKey,
+          Buffer.from(message.body, 'utf8'),
+          {
+            persistent: true,
+            mandatory: true,
+            messageId: message.id,
+            timestamp: Math.floor(this.clock.now() / 1000),
+            headers,
+            ...(message.body === '' ? {} : { contentType: 'application/json' }),
+          },
+          (error: unknown) => {
+            if (error !== null && error !== undefined) {
+              settle({ ok: false, message: this.confirmError(link, error) });
+            } else if (entry.returned !== null) {
+              settle({ ok: false, message: entry.returned });
+            } else {
+              settle({ ok: true, duplicate: false });
+            }
+          },
+        );
+      } catch (error) {
+        settle({ ok: false, message: `${this.label}: ${errorText(error)}` });
+      }
+    });
+  }
+
+  /** The live link, opening one when there is none (concurrent callers share the attempt). */
+  private link(): Promise<Link> {
+    if (this.closed) return Promise.reject(new Error('the publisher is closed'));
+    if (this.current !== null && !this.current.dead) return Promise.resolve(this.current);
+    if (this.opening === null) {
+      const opening = this.open();
+      this.opening = opening;
+      // Runs whether or not a publish still waits for it, so a late failure is never unhandled.
+      opening.then(
+        (link) => {
+          if (this.opening === opening) this.opening = null;
+          if (!link.dead) this.current = link;
+        },
+        () => {
+          if (this.opening === opening) this.opening = null;
+        },
+      );
+    }
+    return this.opening;
+  }
+
+  private async open(): Promise<Link> {
+    let model: ChannelModel;
+    try {
+      model = await amqp.connect(this.connectUrl(), {
+        timeout: this.options.connectTimeoutMs ?? 5000,
+        clientProperties: { connection_name: `accord coordinator (${this.options.name})` },
+      });
+    } catch (error) {
+      throw new Error(
+        `cannot connect to ${redactBrokerUrl(this.options.url)}: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+    const state: LinkState = { model, dead: false, reason: null, blocked: null };
+    // Listeners go on before anything can fail: an 'error' without one would crash the process.
+    model.on('error', (error: unknown) => (state.reason ??= errorText(error)));
+    model.on('close', () => (state.dead = true));
+    model.on('blocked', (reason: string) => (state.blocked = reason || 'resource alarm'));
+    model.on('unblocked', () => (state.blocked = null));
+    let channel: ConfirmChannel;
+    try {
+      channel = await model.createConfirmChannel();
+    } catch (error) {
+      await model.close().catch(() => undefined);
+      throw new Error(`cannot open a confirm channel: ${errorText(error)}`, { cause: error });
+    }
+    const link: Link = Object.assign(state, {
+      channel,
+      inFlight: new Map<string, InFlight>(),
+      exchanges: new Set<string>(),
+    });
+    channel.on('error', (error: unknown) => (state.reason ??= errorText(error)));
+    channel.on('return', (returned: Message) => this.onReturn(link, returned));
+    // A channel the broker closed (e.g. an exchange deleted under it) is not reopened in
+    // place: the whole link is dropped and the next publish starts afresh.
+    channel.on('close', () => {
+      if (state.dead) return;
+      state.dead = true;
+      model.close().catch(() => undefined);
+    });
+    if (state.dead || this.closed) {
+      state.dead = true;
+      await model.close().catch(() => undefined);
+      throw new Error(state.reason ?? 'the connection closed while opening');
+    }
+    return link;
+  }
+
+  private connectUrl(): string {
+    const url = new URL(this.options.url);
+    if (!url.searchParams.has('heartbeat')) {
+      url.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 10));
+    }
+    return url.toString();
+  }
+
+  /**
+   * Declares the exchange passively on a throwaway channel, so a missing exchange is
+   * reported precisely and does not close the shared confirm channel under other publishes.
+   */
+  private async checkExchange(link: Link, exchange: string): Promise<void> {
+    const probe = await link.model.createChannel();
+    probe.on('error', () => undefined);
+    try {
+      await probe.checkExchange(exchange);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) {
+        throw new Error(`exchange "${exchange}" does not exist`, { cause: error });
+      }
+      throw error;
+    }
+    link.exchanges.add(exchange);
+    await probe.close().catch(() => undefined);
+  }
+
+  private onReturn(link: Link, returned: Message): void {
+    const id: unknown = returned.properties.messageId;
+    const entry = typeof id === 'string' ? link.inFlight.get(id) : undefined;
+    if (entry === undefined) return;
+    const { exchange, routingKey } = returned.fields as { exchange: string; routingKey: string };
+    entry.returned =
+      exchange === ''
+        ? `unroutable: no queue named "${routingKey}" (default exchange)`
+        : `unroutable: no queue bound for exchange "${exchange}" key "${routingKey}"`;
+  }
+
+  private confirmError(link: Link, error: unknown): string {
+    const text = errorText(error);
+    if (text === 'message nacked') {
+      return `${this.label} refused the message (nack): it was not stored`;
+    }
+    return this.lostMessage(link, 'before confirming the message');
+  }
+
+  private lostMessage(link: Link, when: string): string {
+    return `${this.label}: the connection or channel closed ${when}${link.reason === null ? '' : ` (${link.reason})`}`;
+  }
+}
