@@ -98,3 +98,4 @@ export {
 export { type RedisLike } from './barrier/redis-scripts.js';
 
 export * from './xa/index.js';
+export * from './outbox/index.js';

@@ -49,6 +49,22 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'A callback signature is missing, stale or wrong.',
   },
+  // Outbox relay publishers (every one is retried by the relay with backoff)
+  PUBLISH_UNROUTABLE: {
+    retryable: true,
+    summary: 'The broker took the message but no queue or stream was there to keep it.',
+  },
+  PUBLISH_NACKED: { retryable: true, summary: 'The broker refused the message.' },
+  PUBLISH_TIMEOUT: { retryable: true, summary: 'No confirmation of the publish arrived in time.' },
+  PUBLISH_DISCONNECTED: {
+    retryable: true,
+    summary: 'The connection to the destination was lost or could not be opened.',
+  },
+  PUBLISH_REJECTED: { retryable: true, summary: 'The HTTP destination answered a non-2xx status.' },
+  PUBLISH_CONFLICT: {
+    retryable: true,
+    summary: 'The coordinator holds this message id in a state that cannot deliver it.',
+  },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 /** A stable error code. */
