@@ -54,6 +54,7 @@ export {
   type VerifyOptions,
 } from './participant/signature.js';
 export { BusinessFailure, Ongoing } from './participant/failures.js';
+export { TextReply, textReply } from './participant/reply.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
   type AccordHandlerFn,

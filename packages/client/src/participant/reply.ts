@@ -11,6 +11,22 @@ export interface Reply {
   readonly body?: unknown;
 }
 
+/**
+ * A plain-text answer, for receivers whose caller expects an exact body (a notification
+ * with `ackBody: 'success'`). Return it from a handler instead of a JSON value.
+ *
+ * @example
+ * app.post('/callbacks/payment', accordHandler(async (ctx, body) => { await apply(body); return textReply('success'); }));
+ */
+export class TextReply {
+  constructor(readonly text: string) {}
+}
+
+/** Shorthand for `new TextReply(text)`. */
+export function textReply(text: string): TextReply {
+  return new TextReply(text);
+}
+
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return typeof error === 'string' ? error : 'participant error';

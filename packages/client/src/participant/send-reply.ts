@@ -1,7 +1,7 @@
 /**
  * Serialising a {@link Reply} once, for every adapter.
  */
-import type { Reply } from './reply.js';
+import { TextReply, type Reply } from './reply.js';
 
 /** A reply as status, headers and body text (empty: no body). */
 export interface SerialisedReply {
@@ -18,6 +18,13 @@ export interface SerialisedReply {
  */
 export function serialiseReply(reply: Reply): SerialisedReply {
   if (reply.body === undefined) return { status: reply.status, headers: {}, text: '' };
+  if (reply.body instanceof TextReply) {
+    return {
+      status: reply.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      text: reply.body.text,
+    };
+  }
   let text: string;
   let status = reply.status;
   try {

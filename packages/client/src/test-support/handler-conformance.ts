@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import type { AccordContext } from '../participant/context.js';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
+import { textReply } from '../participant/reply.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from '../participant/process-call.js';
 import { signPayload } from '../participant/signature.js';
 
@@ -43,7 +44,10 @@ export async function post(url: string, headers: Record<string, string>, body?: 
     body,
   });
   const text = await res.body.text();
-  return { status: res.statusCode, text, json: text ? (JSON.parse(text) as unknown) : undefined };
+  const json = String(res.headers['content-type']).startsWith('application/json')
+    ? (JSON.parse(text) as unknown)
+    : undefined;
+  return { status: res.statusCode, text, json };
 }
 
 /**
@@ -87,6 +91,14 @@ export function handlerConformance(name: string, start: StartParticipant): void 
         mode: 'saga',
         traceparent: '00-abc-def-01',
       });
+    });
+
+    test('a TextReply is sent as plain text, byte for byte', async () => {
+      behaviour = () => textReply('success');
+      const res = await post(plain.url, accordHeaders('action', { 'accord-mode': 'notify' }), '{}');
+      assert.equal(res.status, 200);
+      assert.equal(res.text, 'success');
+      assert.equal(res.json, undefined, 'not JSON');
     });
 
     test('no body is undefined; no result is 204', async () => {
