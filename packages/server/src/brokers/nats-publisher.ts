@@ -4,6 +4,7 @@
  * stream drops a repeat inside its duplicate window. Streams are created by operators,
  * never here.
  */
+import { SharedLink } from './shared-link.js';
 import { connect, headers as natsHeaders, Events } from 'nats';
 import type { ConnectionOptions, JetStreamClient, NatsConnection } from 'nats';
 import { redactBrokerUrl } from './broker-config.js';
@@ -55,9 +56,7 @@ const JETSTREAM_HEADERS = /^nats-/i;
 export class NatsPublisher implements Publisher {
   readonly kind = 'nats' as const;
   private readonly label: string;
-  private current: Link | null = null;
-  private opening: Promise<Link> | null = null;
-  private closed = false;
+  private readonly links = new SharedLink<Link>(() => this.open());
 
   constructor(private readonly options: NatsPublisherOptions) {
     this.label = `NATS broker "${options.name}"`;
@@ -83,14 +82,7 @@ export class NatsPublisher implements Publisher {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    // A connection still being opened is closed by open() itself once it sees `closed`.
-    const link = this.current;
-    this.current = null;
-    if (link !== null && !link.dead) {
-      link.dead = true;
-      await link.nc.close().catch(() => undefined);
-    }
+    await this.links.close((link) => link.nc.close());
   }
 
   private async send(
@@ -100,7 +92,7 @@ export class NatsPublisher implements Publisher {
     timeoutMs: number,
   ): Promise<PublishResult> {
     attempt.phase = `connecting to ${redactBrokerUrl(this.options.url)}`;
-    const link = await this.link();
+    const link = await this.links.get();
     if (!link.connected) {
       // Nothing is handed to the client while it is down: it would send it after the
       // reconnect, long after this publish was reported as failed.
@@ -121,27 +113,6 @@ export class NatsPublisher implements Publisher {
       timeout: Math.max(1, Math.floor(attempt.remaining())),
     });
     return { ok: true, duplicate: ack.duplicate };
-  }
-
-  /** The client, connecting once when there is none; it reconnects by itself afterwards. */
-  private link(): Promise<Link> {
-    if (this.closed) return Promise.reject(new Error('the publisher is closed'));
-    if (this.current !== null && !this.current.dead) return Promise.resolve(this.current);
-    if (this.opening === null) {
-      const opening = this.open();
-      this.opening = opening;
-      // Runs whether or not a publish still waits for it, so a late failure is never unhandled.
-      opening.then(
-        (link) => {
-          if (this.opening === opening) this.opening = null;
-          if (!link.dead) this.current = link;
-        },
-        () => {
-          if (this.opening === opening) this.opening = null;
-        },
-      );
-    }
-    return this.opening;
   }
 
   private async open(): Promise<Link> {
@@ -167,10 +138,10 @@ export class NatsPublisher implements Publisher {
       link.dead = true;
       link.connected = false;
       if (error) link.reason = errorText(error);
-      if (this.current === link) this.current = null;
+      this.links.forget(link);
       for (const wake of link.waiters) wake();
     });
-    if (this.closed) {
+    if (this.links.closed) {
       link.dead = true;
       await nc.close().catch(() => undefined);
       throw new Error('the publisher is closed');

@@ -3,6 +3,7 @@
  * delivered only once the broker acks them. One connection and confirm channel per broker,
  * opened on first use and reopened on the next publish after either goes away.
  */
+import { SharedLink } from './shared-link.js';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { systemClock, type Clock } from '@accord/core';
@@ -67,9 +68,7 @@ export class RabbitPublisher implements Publisher {
   readonly kind = 'rabbitmq' as const;
   private readonly clock: Clock;
   private readonly label: string;
-  private current: Link | null = null;
-  private opening: Promise<Link> | null = null;
-  private closed = false;
+  private readonly links = new SharedLink<Link>(() => this.open());
 
   constructor(private readonly options: RabbitPublisherOptions) {
     this.clock = options.clock ?? systemClock;
@@ -96,14 +95,7 @@ export class RabbitPublisher implements Publisher {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    // A connection still being opened is closed by open() itself once it sees `closed`.
-    const link = this.current;
-    this.current = null;
-    if (link !== null && !link.dead) {
-      link.dead = true;
-      await link.model.close().catch(() => undefined);
-    }
+    await this.links.close((link) => link.model.close());
   }
 
   private async send(
@@ -112,7 +104,7 @@ export class RabbitPublisher implements Publisher {
     attempt: Attempt,
   ): Promise<PublishResult> {
     attempt.phase = `connecting to ${redactBrokerUrl(this.options.url)}`;
-    const link = await this.link();
+    const link = await this.links.get();
     if (link.blocked !== null) {
       return { ok: false, message: `${this.label} is blocking publishers (${link.blocked})` };
     }
@@ -173,27 +165,6 @@ export class RabbitPublisher implements Publisher {
     });
   }
 
-  /** The live link, opening one when there is none (concurrent callers share the attempt). */
-  private link(): Promise<Link> {
-    if (this.closed) return Promise.reject(new Error('the publisher is closed'));
-    if (this.current !== null && !this.current.dead) return Promise.resolve(this.current);
-    if (this.opening === null) {
-      const opening = this.open();
-      this.opening = opening;
-      // Runs whether or not a publish still waits for it, so a late failure is never unhandled.
-      opening.then(
-        (link) => {
-          if (this.opening === opening) this.opening = null;
-          if (!link.dead) this.current = link;
-        },
-        () => {
-          if (this.opening === opening) this.opening = null;
-        },
-      );
-    }
-    return this.opening;
-  }
-
   private async open(): Promise<Link> {
     let model: ChannelModel;
     try {
@@ -234,7 +205,7 @@ export class RabbitPublisher implements Publisher {
       state.dead = true;
       model.close().catch(() => undefined);
     });
-    if (state.dead || this.closed) {
+    if (state.dead || this.links.closed) {
       state.dead = true;
       await model.close().catch(() => undefined);
       throw new Error(state.reason ?? 'the connection closed while opening');
