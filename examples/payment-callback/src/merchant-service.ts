@@ -131,20 +131,22 @@ export async function startMerchantService(
     stats.received += 1;
     const text = (status: number, body: string) => reply.code(status).type('text/plain').send(body);
     const raw = (request as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-    try {
-      verifySignature(options.secret, headerValue(request.headers, ACCORD_HEADERS.signature), raw);
-    } catch {
-      stats.rejected += 1;
-      return text(401, 'bad signature');
-    }
     let ctx: AccordContext;
     try {
       ctx = readAccordContext(request.headers);
     } catch (error) {
       return text(400, (error as Error).message);
     }
+    try {
+      // The signature binds this call (notification id, branch, op) and its body.
+      const signature = headerValue(request.headers, ACCORD_HEADERS.signature);
+      verifySignature(options.secret, signature, ctx, raw);
+    } catch {
+      stats.rejected += 1;
+      return text(401, 'bad signature');
+    }
     const notice = request.body;
-    // The signature covers the body only: tie the notification id (the dedup key) to it.
+    // The notification id is the dedup key: it must also name the payment in the body.
     if (!isPaymentNotice(notice) || ctx.gid !== notificationIdOf(notice.paymentId)) {
       return text(400, 'not a payment notification');
     }

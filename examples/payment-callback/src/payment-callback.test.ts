@@ -140,6 +140,7 @@ describe('payment callback: best-effort notification to merchants', () => {
     const { paymentId } = await cafe.checkout('cafe-1', 350);
     const notice: PaymentNotice = { paymentId, orderId: 'cafe-1', amount: 350, status: 'paid' };
     const body = JSON.stringify(notice);
+    const call = { gid: notificationIdOf(paymentId), branchId: 'notify', op: 'action' };
     const send = (signature: string | null) =>
       fetch(cafe.callbackUrl, {
         method: 'POST',
@@ -154,13 +155,18 @@ describe('payment callback: best-effort notification to merchants', () => {
         body,
       });
 
-    assert.equal((await send(signPayload('not-the-secret', body))).status, 401);
+    assert.equal((await send(signPayload('not-the-secret', call, body))).status, 401);
     assert.equal((await send(null)).status, 401);
+    // A genuine signature of another call (here: another op) does not carry over.
+    assert.equal(
+      (await send(signPayload(world.secret, { ...call, op: 'check' }, body))).status,
+      401,
+    );
     assert.equal(cafe.store.order('cafe-1')?.status, 'unpaid');
-    assert.equal(cafe.stats.rejected, 2);
+    assert.equal(cafe.stats.rejected, 3);
 
     // The same request signed with the coordinator's secret is accepted.
-    const ok = await send(signPayload(world.secret, body));
+    const ok = await send(signPayload(world.secret, call, body));
     assert.equal(ok.status, 200);
     assert.equal(await ok.text(), 'success');
     assert.equal(cafe.store.order('cafe-1')?.paidAmount, 350);

@@ -136,9 +136,16 @@ export async function startPaymentService(options: PaymentServiceOptions): Promi
     if (options.secret !== undefined) {
       const raw = (request as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
       try {
+        // Alerts are signed like branch calls, bound to their gid, branch and op headers.
+        const call = {
+          gid: headerValue(request.headers, ACCORD_HEADERS.gid) ?? '',
+          branchId: headerValue(request.headers, ACCORD_HEADERS.branch) ?? '',
+          op: headerValue(request.headers, ACCORD_HEADERS.op) ?? '',
+        };
         verifySignature(
           options.secret,
           headerValue(request.headers, ACCORD_HEADERS.signature),
+          call,
           raw,
         );
       } catch {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { connect as connectNats, type NatsConnection } from 'nats';
-import { AccordClient } from '@accord/client';
+import { AccordClient, verifySignature } from '@accord/client';
 import { requireService, SERVICES, TcpProxy, tempDir, uniqueName, waitFor } from '@accord/testkit';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 
@@ -124,7 +124,12 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
     const headers = message.properties.headers ?? {};
     assert.equal(String(headers['accord-gid']), gid);
     assert.equal(String(headers['accord-mode']), 'msg');
-    assert.match(String(headers['accord-signature']), /^t=\d+,v1=[0-9a-f]{64}$/);
+    verifySignature(
+      'broker-secret',
+      String(headers['accord-signature']),
+      { gid, branchId: 'rabbit', op: 'action' },
+      message.content,
+    );
     const inStream = (await streamMessages()).filter((m) => m.id === `${gid}/stream`);
     assert.equal(inStream.length, 1);
     assert.deepEqual(JSON.parse(inStream[0]!.body), { n: 1 });

@@ -41,7 +41,7 @@ describe('checkBackHandler', () => {
       'accord-branch': '_check',
       'accord-op': 'check',
       'accord-mode': 'msg',
-      'accord-signature': signPayload('check-secret', ''),
+      'accord-signature': signPayload('check-secret', { gid, branchId: '_check', op: 'check' }, ''),
     });
 
   test('200 when the local transaction committed', async () => {

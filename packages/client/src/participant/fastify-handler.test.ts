@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import Fastify from 'fastify';
 import {
   accordHeaders,
+  callOf,
   handlerConformance,
   post,
   type RunningParticipant,
@@ -38,7 +39,9 @@ describe('fastify specifics', () => {
       const body = '{"a":1}';
       const res = await post(
         server.url,
-        accordHeaders('cancel', { 'accord-signature': signPayload(SECRET, body) }),
+        accordHeaders('cancel', {
+          'accord-signature': signPayload(SECRET, callOf('cancel'), body),
+        }),
         body,
       );
       assert.equal(res.status, 500);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import {
   accordHeaders,
+  callOf,
   handlerConformance,
   post,
   type RunningParticipant,
@@ -54,7 +55,7 @@ describe('node:http handler behind Express-style body parsers', () => {
   const echo: AccordHandlerFn = (_ctx, body) => ({ body: body ?? null });
   const body = '{"amount":3}';
   const signedHeaders = () =>
-    accordHeaders('cancel', { 'accord-signature': signPayload(SECRET, body) });
+    accordHeaders('cancel', { 'accord-signature': signPayload(SECRET, callOf('cancel'), body) });
 
   async function withServer(
     kind: Parameters<typeof parsedFirst>[0],
@@ -100,7 +101,7 @@ describe('node:http handler behind Express-style body parsers', () => {
         url,
         accordHeaders('check', {
           'accord-mode': 'msg',
-          'accord-signature': signPayload(SECRET, ''),
+          'accord-signature': signPayload(SECRET, callOf('check'), ''),
         }),
       );
       assert.equal(res.status, 200);

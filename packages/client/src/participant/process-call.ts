@@ -88,7 +88,8 @@ export async function processCall<B, R>(
     ctx = readAccordContext(call.headers);
     if (options.secret !== undefined && ctx.op !== 'try') {
       if (call.raw === undefined) throw new Error(call.rawMissingHint);
-      verifySignature(options.secret, headerValue(call.headers, 'accord-signature'), call.raw, {
+      const header = headerValue(call.headers, 'accord-signature');
+      verifySignature(options.secret, header, ctx, call.raw, {
         ...(options.toleranceMs !== undefined && { toleranceMs: options.toleranceMs }),
         now: (options.now ?? Date.now)(),
       });

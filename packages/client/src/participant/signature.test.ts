@@ -5,6 +5,7 @@ import { signPayload, verifySignature, type SignatureProblem } from './signature
 
 const NOW = 1_750_000_000_000;
 const BODY = '{"amount":5}';
+const CALL = { gid: 'order-42', branchId: '01', op: 'commit' };
 
 function rejectsWith(problem: SignatureProblem, run: () => void): void {
   assert.throws(run, (error: unknown) => {
@@ -15,43 +16,58 @@ function rejectsWith(problem: SignatureProblem, run: () => void): void {
 }
 
 describe('signatures', () => {
-  test('the header is t=<ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>', () => {
-    const expected = createHmac('sha256', 's3cret').update(`${NOW}.${BODY}`).digest('hex');
-    assert.equal(signPayload('s3cret', BODY, NOW), `t=${NOW},v1=${expected}`);
+  test('the header is t=<ms>,v2=<hex HMAC-SHA256(secret, "<t>\\n<gid>\\n<branch>\\n<op>\\n<body>")>', () => {
+    const expected = createHmac('sha256', 's3cret')
+      .update(`${NOW}\norder-42\n01\ncommit\n${BODY}`)
+      .digest('hex');
+    assert.equal(signPayload('s3cret', CALL, BODY, NOW), `t=${NOW},v2=${expected}`);
   });
 
   test('a valid signature passes, for strings and bytes alike', () => {
-    const header = signPayload('s3cret', BODY, NOW);
-    verifySignature('s3cret', header, BODY, { now: NOW + 1000 });
-    verifySignature('s3cret', header, Buffer.from(BODY), { now: NOW - 1000 });
-    verifySignature('s3cret', signPayload('s3cret', '', NOW), '', { now: NOW });
+    const header = signPayload('s3cret', CALL, BODY, NOW);
+    verifySignature('s3cret', header, CALL, BODY, { now: NOW + 1000 });
+    verifySignature('s3cret', header, CALL, Buffer.from(BODY), { now: NOW - 1000 });
+    verifySignature('s3cret', signPayload('s3cret', CALL, '', NOW), CALL, '', { now: NOW });
   });
 
   test('missing, malformed, stale and mismatched signatures are refused', () => {
-    const header = signPayload('s3cret', BODY, NOW);
-    rejectsWith('missing', () => verifySignature('s3cret', undefined, BODY, { now: NOW }));
-    rejectsWith('missing', () => verifySignature('s3cret', ' ', BODY, { now: NOW }));
-    rejectsWith('malformed', () => verifySignature('s3cret', 'garbage', BODY, { now: NOW }));
-    rejectsWith('malformed', () => verifySignature('s3cret', `t=${NOW}`, BODY, { now: NOW }));
-    rejectsWith('malformed', () =>
-      verifySignature('s3cret', `t=abc,v1=${'0'.repeat(64)}`, BODY, { now: NOW }),
-    );
-    rejectsWith('stale', () => verifySignature('s3cret', header, BODY, { now: NOW + 300_001 }));
+    const header = signPayload('s3cret', CALL, BODY, NOW);
+    const verify = (h: string | undefined, body = BODY, now = NOW, secret = 's3cret') =>
+      verifySignature(secret, h, CALL, body, { now });
+    rejectsWith('missing', () => verify(undefined));
+    rejectsWith('missing', () => verify(' '));
+    rejectsWith('malformed', () => verify('garbage'));
+    rejectsWith('malformed', () => verify(`t=${NOW}`));
+    rejectsWith('malformed', () => verify(`t=abc,v2=${'0'.repeat(64)}`));
+    rejectsWith('stale', () => verify(header, BODY, NOW + 300_001));
     rejectsWith('stale', () =>
-      verifySignature('s3cret', header, BODY, { now: NOW - 2000, toleranceMs: 1000 }),
+      verifySignature('s3cret', header, CALL, BODY, { now: NOW - 2000, toleranceMs: 1000 }),
     );
-    rejectsWith('mismatch', () => verifySignature('other', header, BODY, { now: NOW }));
-    rejectsWith('mismatch', () => verifySignature('s3cret', header, `${BODY} `, { now: NOW }));
+    rejectsWith('mismatch', () => verify(header, BODY, NOW, 'other'));
+    rejectsWith('mismatch', () => verify(header, `${BODY} `));
   });
 
-  test('rotation: any of several secrets, any of several v1 entries', () => {
-    const header = signPayload('new', BODY, NOW);
-    verifySignature(['old', 'new'], header, BODY, { now: NOW });
-    const old = signPayload('old', BODY, NOW).split(',')[1] ?? '';
-    verifySignature('old', `${header},${old}`, BODY, { now: NOW });
+  test('a signed call replayed as another op, branch or transaction is refused', () => {
+    const header = signPayload('s3cret', CALL, BODY, NOW);
+    for (const other of [
+      { ...CALL, op: 'rollback' },
+      { ...CALL, branchId: '02' },
+      { ...CALL, gid: 'order-43' },
+      // The separators cannot be shifted between fields: ids never contain a newline.
+      { gid: 'order-42\n01', branchId: 'commit', op: '' },
+    ]) {
+      rejectsWith('mismatch', () => verifySignature('s3cret', header, other, BODY, { now: NOW }));
+    }
+  });
+
+  test('rotation: any of several secrets, any of several v2 entries', () => {
+    const header = signPayload('new', CALL, BODY, NOW);
+    verifySignature(['old', 'new'], header, CALL, BODY, { now: NOW });
+    const old = signPayload('old', CALL, BODY, NOW).split(',')[1] ?? '';
+    verifySignature('old', `${header},${old}`, CALL, BODY, { now: NOW });
   });
 
   test('an empty secret is a programming error', () => {
-    assert.throws(() => signPayload('', BODY, NOW), TypeError);
+    assert.throws(() => signPayload('', CALL, BODY, NOW), TypeError);
   });
 });

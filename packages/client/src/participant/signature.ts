@@ -1,7 +1,9 @@
 /**
- * Branch-call signatures: `Accord-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret,
- * "<t>.<body>")>`. The coordinator signs every call it makes when a secret is configured;
- * the client's own tcc `try` calls are not signed.
+ * Branch-call signatures: `Accord-Signature: t=<unix ms>,v2=<hex HMAC-SHA256(secret,
+ * "<t>\n<gid>\n<branchId>\n<op>\n<body>")>`. The coordinator signs every call it makes
+ * when a secret is configured; the client's own tcc `try` and xa local-work calls are not
+ * signed. Binding the call's identity (from the `Accord-Gid`, `Accord-Branch` and
+ * `Accord-Op` headers) keeps a captured call from being replayed as another op or branch.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AccordError } from '@accord/core';
@@ -20,21 +22,36 @@ export interface VerifyOptions {
   now?: number;
 }
 
-function digest(secret: string, t: string, body: string | Uint8Array): Buffer {
+/** The call a signature is bound to: the `Accord-Gid`, `Accord-Branch` and `Accord-Op` headers. */
+export interface SignedCall {
+  readonly gid: string;
+  readonly branchId: string;
+  readonly op: string;
+}
+
+function digest(secret: string, t: string, call: SignedCall, body: string | Uint8Array): Buffer {
   if (secret.length === 0) throw new TypeError('signing secret must not be empty');
-  return createHmac('sha256', secret).update(`${t}.`).update(body).digest();
+  return createHmac('sha256', secret)
+    .update(`${t}\n${call.gid}\n${call.branchId}\n${call.op}\n`)
+    .update(body)
+    .digest();
 }
 
 /**
- * The `Accord-Signature` header value for `body` at time `now`.
+ * The `Accord-Signature` header value for one call's `body` at time `now`.
  *
  * @example
- * const header = signPayload('s3cret', '{"amount":5}', Date.now());
- * // 't=1735689600000,v1=9f2c…'
+ * const header = signPayload('s3cret', { gid: 'g1', branchId: '01', op: 'action' }, '{"amount":5}');
+ * // 't=1735689600000,v2=9f2c…'
  */
-export function signPayload(secret: string, body: string | Uint8Array, now = Date.now()): string {
+export function signPayload(
+  secret: string,
+  call: SignedCall,
+  body: string | Uint8Array,
+  now = Date.now(),
+): string {
   const t = String(Math.trunc(now));
-  return `t=${t},v1=${digest(secret, t, body).toString('hex')}`;
+  return `t=${t},v2=${digest(secret, t, call, body).toString('hex')}`;
 }
 
 function reject(problem: SignatureProblem, message: string): never {
@@ -42,17 +59,19 @@ function reject(problem: SignatureProblem, message: string): never {
 }
 
 /**
- * Checks an `Accord-Signature` header against the exact body bytes received. Returns
- * nothing when valid; otherwise throws `AccordError('SIGNATURE_INVALID')` with
- * `details.reason` one of {@link SignatureProblem}. Several secrets may be given (key
- * rotation); several `v1=` entries are accepted too.
+ * Checks an `Accord-Signature` header against the call it arrived with (gid, branch and
+ * op from its headers) and the exact body bytes received. Returns nothing when valid;
+ * otherwise throws `AccordError('SIGNATURE_INVALID')` with `details.reason` one of
+ * {@link SignatureProblem}. Several secrets may be given (key rotation); several `v2=`
+ * entries are accepted too. The participant helpers do this for you.
  *
  * @example
- * verifySignature(process.env.ACCORD_SECRET!, req.headers['accord-signature'], rawBody);
+ * verifySignature(secret, req.headers['accord-signature'], readAccordContext(req.headers), rawBody);
  */
 export function verifySignature(
   secret: string | readonly string[],
   header: string | null | undefined,
+  call: SignedCall,
   body: string | Uint8Array,
   options: VerifyOptions = {},
 ): void {
@@ -68,19 +87,19 @@ export function verifySignature(
     const value = part.slice(eq + 1).trim();
     if (eq < 0) reject('malformed', 'is malformed');
     if (key === 't') t = value;
-    else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value))
+    else if (key === 'v2' && /^[0-9a-f]{64}$/i.test(value))
       candidates.push(Buffer.from(value, 'hex'));
   }
   if (t === undefined || !/^\d{1,16}$/.test(t) || candidates.length === 0) {
-    reject('malformed', 'is malformed: expected t=<unix ms>,v1=<hex sha256>');
+    reject('malformed', 'is malformed: expected t=<unix ms>,v2=<hex sha256>');
   }
   if (Math.abs(now - Number(t)) > toleranceMs) {
     reject('stale', `is stale: signed at ${t}, now ${now}, tolerance ${toleranceMs} ms`);
   }
   const secrets = typeof secret === 'string' ? [secret] : secret;
   for (const s of secrets) {
-    const expected = digest(s, t, body);
+    const expected = digest(s, t, call, body);
     if (candidates.some((c) => timingSafeEqual(c, expected))) return;
   }
-  reject('mismatch', 'does not match the body');
+  reject('mismatch', 'does not match this call (gid, branch, op) and body');
 }

@@ -36,6 +36,11 @@ export function accordHeaders(op = 'action', extra: Record<string, string> = {})
   };
 }
 
+/** The identity a signature binds for a call made with {@link accordHeaders}. */
+export function callOf(op: string) {
+  return { gid: 'g-1', branchId: '01', op };
+}
+
 /** POSTs to a participant; `body` is sent verbatim (string) with a JSON content type. */
 export async function post(url: string, headers: Record<string, string>, body?: string) {
   const res = await request(url, {
@@ -154,14 +159,17 @@ export function handlerConformance(name: string, start: StartParticipant): void 
       const body = '{"amount":7}';
       const valid = await post(
         signed.url,
-        accordHeaders('confirm', { 'accord-signature': signPayload(SECRET, body) }),
+        accordHeaders('confirm', {
+          'accord-signature': signPayload(SECRET, callOf('confirm'), body),
+        }),
         body,
       );
       assert.equal(valid.status, 200);
       const problems = {
-        invalid: signPayload('wrong-secret', body),
-        stale: signPayload(SECRET, body, Date.now() - 301_000),
-        tampered: signPayload(SECRET, '{"amount":8}'),
+        invalid: signPayload('wrong-secret', callOf('confirm'), body),
+        stale: signPayload(SECRET, callOf('confirm'), body, Date.now() - 301_000),
+        tampered: signPayload(SECRET, callOf('confirm'), '{"amount":8}'),
+        replayed: signPayload(SECRET, callOf('cancel'), body),
       };
       for (const [what, signature] of Object.entries(problems)) {
         const res = await post(
@@ -184,7 +192,7 @@ export function handlerConformance(name: string, start: StartParticipant): void 
         signed.url,
         accordHeaders('check', {
           'accord-mode': 'msg',
-          'accord-signature': signPayload(SECRET, ''),
+          'accord-signature': signPayload(SECRET, callOf('check'), ''),
         }),
       );
       assert.equal(check.status, 200);

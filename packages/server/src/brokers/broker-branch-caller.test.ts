@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { verifySignature } from '@accord/client';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
@@ -29,8 +29,14 @@ function assertAccordHeaders(headers: (name: string) => string | undefined, body
   assert.equal(headers('accord-mode'), 'msg');
   assert.equal(headers('x-tenant'), 't1');
   assert.match(headers('traceparent') ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-  const mac = createHmac('sha256', SECRET).update(`${NOW}.${body}`).digest('hex');
-  assert.equal(headers('accord-signature'), `t=${NOW},v1=${mac}`);
+  // What a participant using the SDK checks: the signature binds this call and its body.
+  const call = { gid: tx.gid, branchId: 'b1', op: 'action' };
+  verifySignature(SECRET, headers('accord-signature'), call, body, { now: NOW });
+  assert.throws(() =>
+    verifySignature(SECRET, headers('accord-signature'), { ...call, op: 'check' }, body, {
+      now: NOW,
+    }),
+  );
 }
 
 function callerFor(registry: BrokerRegistry, signingSecret: string | null = SECRET) {

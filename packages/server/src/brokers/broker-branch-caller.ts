@@ -78,6 +78,7 @@ export class BrokerBranchCaller implements BranchCall {
     if (this.options.signingSecret !== null) {
       headers[ACCORD_HEADERS.signature] = signatureHeader(
         this.options.signingSecret,
+        { gid: tx.gid, branchId: op.branchId, op: op.op },
         op.payload,
         this.clock.now(),
       );

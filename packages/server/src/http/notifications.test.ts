@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { verifySignature } from '@accord/client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -159,7 +160,15 @@ describe('best-effort notifications (server, injected clock)', () => {
     );
     const first = receiver.of(id)[0]!;
     assert.deepEqual(JSON.parse(first.body), { orderId: 7 });
-    assert.match(first.signature, /^t=\d+,v1=[0-9a-f]{64}$/);
+    verifySignature(
+      'notify-secret',
+      first.signature,
+      { gid: id, branchId: 'notify', op: 'action' },
+      first.body,
+      {
+        now: START,
+      },
+    );
     clock.advance(10 * 3_600_000);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(receiver.of(id).length, 4, 'nothing after the acknowledgement');

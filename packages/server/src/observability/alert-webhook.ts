@@ -9,7 +9,7 @@ import { request } from 'undici';
 import type { Alert, Clock, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
-import { signatureHeader } from '../outbound/signature.js';
+import { signatureHeader, type SignedCall } from '../outbound/signature.js';
 
 /** Settings of the webhook. */
 export interface AlertWebhookOptions {
@@ -52,22 +52,42 @@ export function withAlertWebhook(
         reason: alert.reason,
         at: new Date(options.clock.now()).toISOString(),
       };
-      void deliver(options, JSON.stringify(payload), alert.gid);
+      void deliver(options, JSON.stringify(payload), {
+        gid: alert.gid,
+        branchId: alert.branchId,
+        op: ALERT_OP,
+      });
     },
   };
 }
 
-async function deliver(options: AlertWebhookOptions, body: string, gid: string): Promise<void> {
+/**
+ * The `Accord-Op` of alert webhook calls; with `Accord-Gid` and `Accord-Branch` it is
+ * what the signature binds (verify with the SDK's `verifySignature`).
+ */
+export const ALERT_OP = 'alert';
+
+async function deliver(
+  options: AlertWebhookOptions,
+  body: string,
+  call: SignedCall,
+): Promise<void> {
   const delays = options.retryDelaysMs ?? [1_000, 5_000];
   const timeout = options.timeoutMs ?? 5_000;
   let problem = '';
   for (let attempt = 0; attempt <= delays.length; attempt += 1) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
     try {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        [ACCORD_HEADERS.gid]: call.gid,
+        [ACCORD_HEADERS.branch]: call.branchId,
+        [ACCORD_HEADERS.op]: call.op,
+      };
       if (options.signingSecret !== null) {
         headers[ACCORD_HEADERS.signature] = signatureHeader(
           options.signingSecret,
+          call,
           body,
           options.clock.now(),
         );
@@ -85,5 +105,5 @@ async function deliver(options: AlertWebhookOptions, body: string, gid: string):
       problem = error instanceof Error ? error.message : String(error);
     }
   }
-  options.logger.warn({ gid, problem }, 'alert webhook did not accept the alert');
+  options.logger.warn({ gid: call.gid, problem }, 'alert webhook did not accept the alert');
 }

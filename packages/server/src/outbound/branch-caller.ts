@@ -57,6 +57,7 @@ export class HttpBranchCaller implements BranchCall {
     if (this.options.signingSecret !== null) {
       headers[ACCORD_HEADERS.signature] = signatureHeader(
         this.options.signingSecret,
+        { gid: tx.gid, branchId: op.branchId, op: op.op },
         op.payload,
         this.options.clock.now(),
       );
