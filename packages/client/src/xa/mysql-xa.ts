@@ -67,7 +67,10 @@ export interface MysqlXaOptions {
   /**
    * `formatID` of this service's xids (default {@link ACCORD_FORMAT_ID}). `XA RECOVER`
    * lists the prepared transactions of the whole server: services sharing one server
-   * with different coordinators need different format ids.
+   * with different coordinators need different format ids. They keep recovery listings
+   * apart but not identities: MariaDB 10.11 refuses a second XA transaction with the same
+   * gid and branch id (`XAER_DUPID`) whatever its format id, so such services must also
+   * use different branch ids (or gids).
    */
   formatId?: number;
   /**
@@ -77,6 +80,13 @@ export interface MysqlXaOptions {
   detachTimeoutMs?: number;
   /** The clock for ages of prepared branches (default `Date.now`); timeouts use the real one. */
   now?: () => number;
+  /**
+   * Where phase two, recovery and the detach check run (default: the pool itself). Give
+   * them a small pool of their own under concurrency: local work waiting on rows that
+   * prepared branches hold can take every connection of a shared pool, and the phase two
+   * that would free those rows then never gets one.
+   */
+  control?: MysqlQueryable;
 }
 
 const DEFAULTS = { formatId: ACCORD_FORMAT_ID, detachTimeoutMs: 5000, now: Date.now };
@@ -120,12 +130,13 @@ export function mysqlXa<C extends MysqlPoolConnectionLike = MysqlPoolConnectionL
 ): XaParticipant<C> {
   const opts = { ...DEFAULTS, ...options } satisfies MysqlXaOptions;
   checkFormatId(opts.formatId);
+  const control = options.control ?? pool;
   /** When recovery first saw each xid (MariaDB keeps no preparation time). */
   const firstSeen = new Map<string, number>();
 
   const listed = async (): Promise<{ key: XaBranchKey; xid: string }[]> => {
     const found: { key: XaBranchKey; xid: string }[] = [];
-    for (const row of rowsOf(await pool.query('XA RECOVER')) as XaRecoverRow[]) {
+    for (const row of rowsOf(await control.query('XA RECOVER')) as XaRecoverRow[]) {
       const key = parseMysqlXid(row, opts.formatId);
       if (key) found.push({ key, xid: mysqlXidSql(key, opts.formatId) });
     }
@@ -137,9 +148,10 @@ export function mysqlXa<C extends MysqlPoolConnectionLike = MysqlPoolConnectionL
     const deadline = Date.now() + opts.detachTimeoutMs;
     while (Date.now() <= deadline) {
       const rows = rowsOf(
-        await pool.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?', [
-          threadId,
-        ]),
+        await control.query(
+          'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
+          [threadId],
+        ),
       );
       if (Number(rows[0]?.['n']) === 0) return;
       await sleep(POLL_MS);
@@ -199,7 +211,7 @@ export function mysqlXa<C extends MysqlPoolConnectionLike = MysqlPoolConnectionL
       const deadline = Date.now() + opts.detachTimeoutMs;
       for (;;) {
         try {
-          await pool.query(`XA ${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} ${xid}`);
+          await control.query(`XA ${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} ${xid}`);
           return doneOutcome(action);
         } catch (error) {
           // A read-only branch has nothing to keep: the server drops it and says so.

@@ -51,6 +51,13 @@ export interface PgXaOptions {
    * recovers only its own branches.
    */
   prefix?: string;
+  /**
+   * Where phase two, recovery and its listing run (default: the pool itself). Give them a
+   * small pool of their own under concurrency: local work waiting on rows that prepared
+   * branches hold can take every connection of a shared pool, and the phase two that
+   * would free those rows then never gets one.
+   */
+  control?: PgQueryable;
 }
 
 /** SQLSTATE of "prepared transaction ... does not exist". */
@@ -133,9 +140,10 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
 ): XaParticipant<C> {
   const prefix = options.prefix ?? PG_XID_PREFIX;
   checkPgXidPrefix(prefix);
+  const control = options.control ?? pool;
 
   const preparedXids = async (): Promise<PreparedBranch[]> => {
-    const { rows } = await pool.query(LIST_SQL, [`${prefix}:`]);
+    const { rows } = await control.query(LIST_SQL, [`${prefix}:`]);
     const found: PreparedBranch[] = [];
     for (const row of rows as { gid?: unknown; age_ms?: unknown }[]) {
       const xid = typeof row.gid === 'string' ? row.gid : '';
@@ -183,7 +191,7 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
       const action = phaseTwoAction(ctx);
       const xid = pgXid(ctx, prefix);
       try {
-        await pool.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED '${xid}'`);
+        await control.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED '${xid}'`);
       } catch (error) {
         if (sqlState(error) === UNDEFINED_OBJECT) return 'already-done';
         throw error;
