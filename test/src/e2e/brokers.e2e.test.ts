@@ -8,14 +8,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { connect as connectNats, type NatsConnection } from 'nats';
-import { AccordClient, verifySignature } from '@accord/client';
-import { requireService, SERVICES, TcpProxy, tempDir, uniqueName, waitFor } from '@accord/testkit';
+import pg from 'pg';
+import { AccordClient, pgInbox, verifySignature } from '@accord/client';
+import {
+  createTempSchema,
+  requireService,
+  SERVICES,
+  TcpProxy,
+  tempDir,
+  uniqueName,
+  waitFor,
+} from '@accord/testkit';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
 
 const CHECK_URL = 'http://127.0.0.1:9/never-called';
 
 async function skipReason(): Promise<string | null> {
-  return (await requireService('rabbitmq')) ?? (await requireService('nats'));
+  return (
+    (await requireService('rabbitmq')) ??
+    (await requireService('nats')) ??
+    (await requireService('postgres'))
+  );
 }
 
 describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator', async () => {
@@ -185,9 +198,47 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
     assert.equal((await drainQueue()).length, 0, 'nothing reached the queue through the cut');
     proxy.restore();
     for (const gid of gids) assert.equal(await settled(gid), 'succeeded');
-    const ids = (await drainQueue()).map((m) => String(m.properties.messageId));
+    const delivered = await drainQueue();
+    const ids = delivered.map((m) => String(m.properties.messageId));
     // At least once: every message arrived; a broker confirm lost in the cut may repeat one,
     // which consumers drop by message id.
     assert.deepEqual([...new Set(ids)].sort(), gids.map((gid) => `${gid}/rabbit`).sort());
+
+    // A consumer applying them behind its inbox applies each once, also when the broker
+    // delivers one again (a redelivery after a lost consumer ack, simulated here).
+    const schema = await createTempSchema('accord_broker_inbox');
+    const pool = new pg.Pool({ connectionString: schema.url, max: 4 });
+    pool.on('error', () => undefined);
+    try {
+      const inbox = pgInbox({ consumer: 'orders' });
+      await inbox.ensureSchema(pool);
+      await pool.query('CREATE TABLE applied (gid text NOT NULL)');
+      const consume = async (message: amqp.GetMessage) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const { gid } = JSON.parse(message.content.toString()) as { gid: string };
+          const result = await inbox.consume(client, String(message.properties.messageId), (tx) =>
+            tx.query('INSERT INTO applied (gid) VALUES ($1)', [gid]),
+          );
+          await client.query('COMMIT');
+          return result.applied;
+        } finally {
+          client.release();
+        }
+      };
+      const redelivered = [...delivered, delivered[0]!];
+      const outcomes: boolean[] = [];
+      for (const message of redelivered) outcomes.push(await consume(message));
+      assert.equal(outcomes.filter(Boolean).length, gids.length, 'each message applied once');
+      const { rows } = await pool.query<{ gid: string }>('SELECT gid FROM applied ORDER BY gid');
+      assert.deepEqual(
+        rows.map((r) => r.gid),
+        [...gids].sort(),
+      );
+    } finally {
+      await pool.end();
+      await schema.drop();
+    }
   });
 });
