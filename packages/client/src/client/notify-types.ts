@@ -3,7 +3,7 @@
  * and receives them.
  */
 import type { NotifySchedulePreset } from '@accord/core';
-import type { Attempt } from './wire-types.js';
+import type { Attempt, BranchLastError } from './wire-types.js';
 
 /**
  * Body of `POST /v1/notifications`: one payload delivered to one receiver, redelivered on
@@ -43,7 +43,7 @@ export interface Notification {
   /** Deliveries made so far. */
   attempts: number;
   nextAttemptAt: string | null;
-  lastError: { httpStatus: number | null; message: string; at: string } | null;
+  lastError: BranchLastError | null;
   reason: string | null;
   createdAt: string;
   updatedAt: string;

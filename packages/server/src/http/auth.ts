@@ -38,3 +38,19 @@ export function authorize(tokens: AuthTokens, header: string | undefined, role: 
   if (role === 'admin' && !isAdmin)
     throw new AccordError('FORBIDDEN', 'this action needs the admin token');
 }
+
+/** Checks a request's bearer token for a role; throws UNAUTHORIZED/FORBIDDEN. */
+export type Authorizer = (header: string | undefined, role: Role) => void;
+
+/**
+ * Route options that admit only callers holding `role`.
+ *
+ * @example
+ * app.post('/v1/things', { ...requireRole(authorize, 'admin') }, handler);
+ */
+export function requireRole(authorize: Authorizer, role: Role) {
+  return {
+    onRequest: async (request: { headers: { authorization?: string | undefined } }) =>
+      authorize(request.headers.authorization, role),
+  };
+}

@@ -64,6 +64,14 @@ export interface BrokerTargets {
   validateTarget(url: string): string | null;
 }
 
+/**
+ * Hash of what identifies a create request (its canonical JSON), so a repeated create is
+ * idempotent and a different one under the same id a conflict.
+ */
+export function fingerprintOf(identity: unknown): string {
+  return createHash('sha256').update(canonicalJson(identity)).digest('base64url');
+}
+
 /** Where outbound URLs are checked and defaults come from. */
 export interface CreateContext {
   readonly config: Pick<ServerConfig, 'defaults'>;
@@ -194,7 +202,7 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
     headers: body.options?.headers ?? {},
   };
   const { waitResult: _wait, gid: _gid, ...identity } = body;
-  const fingerprint = createHash('sha256').update(canonicalJson(identity)).digest('base64url');
+  const fingerprint = fingerprintOf(identity);
   return {
     gid: body.gid ?? ctx.newGid(),
     mode,

@@ -2,11 +2,10 @@
  * Turns a notification request into a {@link NewTransaction} of mode `notify`: one
  * delivery of one payload to one target, redelivered on a schedule until acknowledged.
  */
-import { createHash } from 'node:crypto';
 import type { FieldIssue, NewTransaction, NotifySchedulePreset } from '@accord/core';
 import { NOTIFY_SCHEDULES, ValidationError } from '@accord/core';
 import type { CreateContext } from './create-request.js';
-import { canonicalJson, checkHeaders, checkTargetField } from './create-request.js';
+import { checkHeaders, checkTargetField, fingerprintOf } from './create-request.js';
 
 /** The body of `POST /v1/notifications` as the schema guarantees it. */
 export interface NotificationBody {
@@ -37,9 +36,7 @@ export function toNewNotification(body: NotificationBody, ctx: CreateContext): N
       ? NOTIFY_SCHEDULES[body.schedule ?? 'default']
       : body.schedule;
   const defaults = ctx.config.defaults;
-  const fingerprint = createHash('sha256')
-    .update(canonicalJson({ ...body, id: undefined, mode: 'notify' }))
-    .digest('base64url');
+  const fingerprint = fingerprintOf({ ...body, id: undefined, mode: 'notify' });
   return {
     gid: body.id ?? ctx.newGid(),
     mode: 'notify',

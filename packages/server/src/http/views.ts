@@ -1,5 +1,11 @@
 /** Wire shapes of transactions and attempts (docs/protocol.md, "Shapes"). */
-import type { AttemptRecord, BranchOp, TransactionRecord, TransactionSnapshot } from '@accord/core';
+import type {
+  AttemptRecord,
+  BranchError,
+  BranchOp,
+  TransactionRecord,
+  TransactionSnapshot,
+} from '@accord/core';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -14,6 +20,10 @@ function parsePayload(text: string): unknown {
   }
 }
 
+function lastErrorView(error: BranchError | null) {
+  return error ? { httpStatus: error.httpStatus, message: error.message, at: iso(error.at) } : null;
+}
+
 /** A branch op as the API shows it. */
 export function branchView(op: BranchOp) {
   return {
@@ -25,13 +35,7 @@ export function branchView(op: BranchOp) {
     status: op.status,
     attempts: op.attempts,
     nextAttemptAt: iso(op.nextAttemptAt),
-    lastError: op.lastError
-      ? {
-          httpStatus: op.lastError.httpStatus,
-          message: op.lastError.message,
-          at: iso(op.lastError.at),
-        }
-      : null,
+    lastError: lastErrorView(op.lastError),
   };
 }
 
@@ -84,7 +88,7 @@ export function notificationView(snapshot: TransactionSnapshot) {
     ackBody: tx.options.ackBody ?? null,
     attempts: delivery?.attempts ?? 0,
     nextAttemptAt: iso(tx.nextAttemptAt),
-    lastError: delivery ? branchView(delivery).lastError : null,
+    lastError: lastErrorView(delivery?.lastError ?? null),
     reason: tx.reason,
     createdAt: iso(tx.createdAt),
     updatedAt: iso(tx.updatedAt),

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AccordError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
-import type { Role } from '../auth.js';
+import { requireRole, type Authorizer } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
 import type { NotificationBody } from '../notify-request.js';
 import { toNewNotification } from '../notify-request.js';
@@ -14,16 +14,13 @@ export interface NotificationRoutesDeps {
   readonly engine: Engine;
   readonly create: CreateContext;
   /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
-  readonly authorize: (header: string | undefined, role: Role) => void;
+  readonly authorize: Authorizer;
 }
 
 /** Registers the notification routes. */
 export function notificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
   const { engine } = deps;
-  const client = {
-    onRequest: async (request: { headers: { authorization?: string | undefined } }) =>
-      deps.authorize(request.headers.authorization, 'client'),
-  };
+  const client = requireRole(deps.authorize, 'client');
 
   app.post<{ Body: NotificationBody }>(
     '/v1/notifications',

@@ -3,14 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError, ValidationError } from '@accord/core';
-import type { Role } from '../auth.js';
+import { requireRole, type Authorizer } from '../auth.js';
 
 /** What the system routes need. */
 export interface SystemRoutesDeps {
   readonly store: Store;
   readonly registry: Registry;
   readonly ids: Snowflake;
-  readonly authorize: (header: string | undefined, role: Role) => void;
+  /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
+  readonly authorize: Authorizer;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -45,7 +46,7 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRoutesDeps): void
 
   app.post<{ Querystring: { count?: string } }>(
     '/v1/ids',
-    { onRequest: async (request) => deps.authorize(request.headers.authorization, 'client') },
+    requireRole(deps.authorize, 'client'),
     async (request) => {
       const raw = request.query.count ?? '1';
       const count = Number(raw);

@@ -5,7 +5,7 @@ import { GLOBAL_STATUSES, MODES, newOp, ValidationError } from '@accord/core';
 import type { FieldIssue } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
 import type { TargetPolicy } from '../../outbound/target-policy.js';
-import type { Role } from '../auth.js';
+import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateBody, CreateContext } from '../create-request.js';
 import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
 import {
@@ -25,7 +25,7 @@ export interface TransactionRoutesDeps {
   readonly maxSteps: number;
   readonly waitResultCapMs: number;
   /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
-  readonly authorize: (header: string | undefined, role: Role) => void;
+  readonly authorize: Authorizer;
 }
 
 interface GidParams {
@@ -126,10 +126,7 @@ export function registrationOps(body: RegisterBody, policy: TargetPolicy): Branc
 /** Registers the transaction routes. */
 export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesDeps): void {
   const { engine } = deps;
-  const role = (r: Role) => ({
-    onRequest: async (request: { headers: { authorization?: string | undefined } }) =>
-      deps.authorize(request.headers.authorization, r),
-  });
+  const role = (r: Role) => requireRole(deps.authorize, r);
 
   app.post<{ Body: CreateBody }>(
     '/v1/transactions',
