@@ -324,7 +324,7 @@ describe(
       });
 
       for (const resource of ['stock', 'points'] as const) {
-        it(`recovery rolls back a ${resource} branch prepared after its transaction was aborted`, async () => {
+        it(`a ${resource} local-work call that arrives after its transaction was aborted is refused`, async () => {
           const c: Checkout = {
             orderId: orderId(`xa-late-${resource}`),
             customer: 'ada',
@@ -345,7 +345,8 @@ describe(
           await awaitFinal(world.accord, [gid], { timeoutMs: 10_000 });
           const before = await world.snapshot();
 
-          // The client's local-work call arrives late, after the rollback: it prepares an orphan.
+          // The client's local-work call arrives late, after the rollback: the rollback left
+          // its marker in the ledger, so the work never runs and nothing is prepared.
           const late = await fetch(routeOf(world.urls, resource, 'xaLocal'), {
             method: 'POST',
             headers: {
@@ -357,15 +358,10 @@ describe(
             },
             body: JSON.stringify(c),
           });
-          assert.equal(late.status, 200, await late.text());
-          assert.deepEqual(
-            (await world.prepared()).map((b) => [b.resource, b.gid, b.branchId]),
-            [[resource, gid, resource]],
-          );
-
-          const report = await world.services[resource].recovery.runNow();
-          assert.deepEqual(report.rolledBack, [{ gid, branchId: resource }]);
+          assert.equal(late.status, 409, await late.text());
           assert.deepEqual(await world.prepared(), []);
+          const report = await world.services[resource].recovery.runNow();
+          assert.equal(report.found, 0);
           assert.deepEqual(await world.snapshot(), before);
         });
       }

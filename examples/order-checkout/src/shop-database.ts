@@ -38,11 +38,14 @@ export interface ShopDatabase {
  * @example
  * const xa = xaOverSql(pgXa<pg.PoolClient>(pool), pgSql);
  */
-export function xaOverSql<C>(
-  xa: XaParticipant<C>,
+export function xaOverSql<C, Q>(
+  xa: XaParticipant<C, Q>,
   toSql: (connection: C) => Sql,
-): XaParticipant<Sql> {
+): XaParticipant<Sql, Q> {
   return {
+    table: xa.table,
+    ddl: xa.ddl,
+    migrate: (db) => xa.migrate(db),
     local: (ctx, work) => xa.local(ctx, (connection) => work(toSql(connection))),
     phaseTwo: (ctx) => xa.phaseTwo(ctx),
     preparedXids: () => xa.preparedXids(),

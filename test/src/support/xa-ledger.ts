@@ -20,6 +20,7 @@ import {
   xaLocalHandler,
   type AccordHandlerFn,
   type XaBranchKey,
+  type XaDuplicateAnswer,
   type XaParticipant,
   type XaRecoverRow,
 } from '@accord/client';
@@ -43,8 +44,11 @@ export interface MoveResult {
 export interface LedgerSession {
   /** The helper, for phase two and recovery. */
   readonly xa: XaParticipant<unknown>;
-  /** The local-work route: applies a {@link Move} and leaves it prepared; 409 if it would overdraw. */
-  readonly local: AccordHandlerFn<Move, MoveResult>;
+  /**
+   * The local-work route: applies a {@link Move} and leaves it prepared; 409 if it would
+   * overdraw. A repeated call of a branch answers {@link XaDuplicateAnswer} instead.
+   */
+  readonly local: AccordHandlerFn<Move, MoveResult | XaDuplicateAnswer>;
   /** Ends the pool (prepared branches stay in the database). */
   end(): Promise<void>;
 }
@@ -95,6 +99,7 @@ export async function createPgLedger(): Promise<XaLedger> {
      CREATE TABLE moves (seq serial PRIMARY KEY, gid text NOT NULL, branch_id text NOT NULL,
        account text NOT NULL, amount int NOT NULL)`,
   );
+  await pgXa(outside, { prefix }).migrate(outside);
 
   const ours = async (): Promise<{ xid: string; key: XaBranchKey }[]> => {
     const { rows } = await outside.query<{ gid: string }>(
@@ -191,6 +196,7 @@ export async function createMariaLedger(): Promise<XaLedger> {
     `CREATE TABLE moves (seq int AUTO_INCREMENT PRIMARY KEY, gid varchar(100) NOT NULL,
        branch_id varchar(32) NOT NULL, account varchar(100) NOT NULL, amount int NOT NULL) ENGINE=InnoDB`,
   );
+  await mysqlXa(outside, { formatId }).migrate(outside);
 
   const ours = async (): Promise<XaBranchKey[]> => {
     const [rows] = await outside.query<(XaRecoverRow & mysql.RowDataPacket)[]>('XA RECOVER');

@@ -78,14 +78,15 @@ interface Header {
   serverStatus?: unknown;
 }
 
-type Key = [gid: string, branchId: string, op: string, barrierId: string];
+/** The four key values of a barrier row. */
+export type MysqlBarrierKey = [gid: string, branchId: string, op: string, barrierId: string];
 
 /**
  * Refuses values that would silently collide with another key: too long (`INSERT IGNORE`
  * truncates) or ending in a space (`utf8mb4_bin` is a PAD SPACE collation, so `'a '`
- * equals `'a'`).
+ * equals `'a'`). Throws `ValidationError`.
  */
-function checkKey([gid, branchId, op, barrierId]: Key): void {
+export function checkMysqlBarrierKey([gid, branchId, op, barrierId]: MysqlBarrierKey): void {
   const L = BARRIER_KEY_LIMITS;
   const fields: [string, string, number][] = [
     ['gid', gid, L.gid],
@@ -105,7 +106,7 @@ function checkKey([gid, branchId, op, barrierId]: Key): void {
 async function insertIgnore(
   db: MysqlQueryable,
   sql: BarrierSql,
-  key: Key,
+  key: MysqlBarrierKey,
   reason: string,
 ): Promise<Header> {
   const [header] = await db.query(sql.insertIgnore, [...key, reason]);
@@ -118,7 +119,7 @@ const inserted = (header: Header): boolean =>
 async function reasonOf(
   db: MysqlQueryable,
   sql: BarrierSql,
-  key: Key,
+  key: MysqlBarrierKey,
 ): Promise<string | undefined> {
   const [rows] = await db.query(sql.selectReason, key);
   const row = (Array.isArray(rows) ? rows[0] : undefined) as { reason?: unknown } | undefined;
@@ -133,8 +134,8 @@ async function runBarrier<T, Q extends MysqlQueryable>(
   options: BarrierRunOptions | undefined,
 ): Promise<BarrierResult<T>> {
   const barrierId = barrierIdFor(ctx, options);
-  const own: Key = [ctx.gid, ctx.branchId, ctx.op, barrierId];
-  checkKey(own);
+  const own: MysqlBarrierKey = [ctx.gid, ctx.branchId, ctx.op, barrierId];
+  checkMysqlBarrierKey(own);
   const origin = originOf(ctx.op);
   const originInserted =
     origin === undefined
@@ -178,9 +179,9 @@ export function mysqlBarrier(options: BarrierOptions = {}): MysqlBarrier {
   const table = options.table ?? BARRIER_TABLE;
   const sql = barrierSql('mysql', table);
   const m = MSG_BARRIER;
-  const msgKey = (gid: string): Key => {
-    const key: Key = [gid, m.branchId, m.op, m.barrierId];
-    checkKey(key);
+  const msgKey = (gid: string): MysqlBarrierKey => {
+    const key: MysqlBarrierKey = [gid, m.branchId, m.op, m.barrierId];
+    checkMysqlBarrierKey(key);
     return key;
   };
   return {

@@ -51,4 +51,10 @@ export {
   type RecoverySource,
   type TransactionQueryLike,
 } from './recover.js';
-export { xaLocalHandler, xaPhaseTwoHandler, type PhaseTwoAnswer } from './xa-handler.js';
+export {
+  xaLocalHandler,
+  xaPhaseTwoHandler,
+  type PhaseTwoAnswer,
+  type XaDuplicateAnswer,
+} from './xa-handler.js';
+export { DEFAULT_BUSY_TIMEOUT_MS, XA_LEDGER, type XaLocalResult } from './ledger.js';

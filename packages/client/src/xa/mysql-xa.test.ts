@@ -9,6 +9,7 @@ import {
   uniqueName,
   type TempDatabase,
 } from '@accord/testkit';
+import { xaDuplicateCases } from './duplicate-cases.test-support.js';
 import { mysqlXa } from './mysql-xa.js';
 import { coordinatorDecider, type RecoveryDecision } from './recover.js';
 import type { XaParticipant } from './types.js';
@@ -101,11 +102,12 @@ async function prepareByHand(
 if (skip === null) {
   before(async () => {
     database = await createTempMysqlDatabase('accord_client_xa');
-    pool = mysql.createPool({ uri: database.url, connectionLimit: 4 });
+    pool = mysql.createPool({ uri: database.url, connectionLimit: 6 });
     await pool.query(
       'CREATE TABLE account (id varchar(200) PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB',
     );
     xa = mysqlXa(pool, { formatId, now: () => clock });
+    await xa.migrate(pool);
   });
   after(async () => {
     try {
@@ -123,7 +125,7 @@ if (skip === null) {
         await credit(key.gid, 100)(conn);
         return 'worked';
       });
-      assert.equal(value, 'worked');
+      assert.deepEqual(value, { applied: true, value: 'worked' });
       assert.equal(await balance(key.gid), undefined, 'not visible before phase two');
       assert.deepEqual(await preparedHere(), [mysqlXidSql(key, formatId)]);
 
@@ -168,7 +170,7 @@ if (skip === null) {
           );
           return Number(rows[0]?.['n']) >= 0;
         });
-        assert.equal(seen, true);
+        assert.deepEqual(seen, { applied: true, value: true });
         assert.deepEqual(await preparedHere(), [mysqlXidSql(key, formatId)]);
         assert.equal(
           await helper().phaseTwo({ ...key, op }),
@@ -179,10 +181,15 @@ if (skip === null) {
       }
     });
 
-    test('phase two of a branch never prepared is already-done', async () => {
+    test('a rollback of a branch never prepared is already-done', async () => {
       const key = branch();
       assert.equal(await helper().phaseTwo({ ...key, op: 'rollback' }), 'already-done');
-      assert.equal(await helper().phaseTwo({ ...key, op: 'commit' }), 'already-done');
+      assert.equal(await helper().phaseTwo({ ...key, op: 'rollback' }), 'already-done');
+    });
+
+    test('migrate is safe to repeat and to race', async () => {
+      await Promise.all([helper().migrate(db()), helper().migrate(db()), helper().migrate(db())]);
+      assert.match(helper().ddl, /^CREATE TABLE IF NOT EXISTS accord_barrier/);
     });
 
     test('a branch still held by its live session is not mistaken for done', async () => {
@@ -220,14 +227,17 @@ if (skip === null) {
       assert.equal(await balance(key.gid), 2);
     });
 
-    test('preparing the same branch twice fails the second call and keeps the first', async () => {
+    test('a branch prepared outside the ledger counts as prepared: a call runs nothing', async () => {
       const key = branch();
-      await helper().local(key, credit(key.gid, 7));
-      await assert.rejects(helper().local(key, credit(`${key.gid}-again`, 8)), {
-        errno: 1440, // XAER_DUPID
+      const holder = await prepareByHand(key, formatId, key.gid);
+      await holder.end();
+      assert.deepEqual(await helper().local(key, credit(`${key.gid}-again`, 8)), {
+        applied: false,
+        reason: 'duplicate',
+        state: 'prepared',
       });
       assert.equal(await helper().phaseTwo({ ...key, op: 'commit' }), 'committed');
-      assert.equal(await balance(key.gid), 7);
+      assert.equal(await balance(key.gid), 1);
       assert.equal(await balance(`${key.gid}-again`), undefined);
     });
 
@@ -356,6 +366,34 @@ if (skip === null) {
       assert.deepEqual(await preparedHere(), []);
     });
   });
+  xaDuplicateCases<mysql.PoolConnection>('mariadb', () => ({
+    helper: (options) => mysqlXa(db(), { formatId, ...options }),
+    restarted() {
+      assert.ok(database);
+      const fresh = mysql.createPool({ uri: database.url, connectionLimit: 2 });
+      return { xa: mysqlXa(fresh, { formatId }), end: () => fresh.end() };
+    },
+    async open(account, amount) {
+      await db().query('INSERT INTO account (id, balance) VALUES (?, ?)', [account, amount]);
+    },
+    async debit(conn, account, amount) {
+      await conn.query('UPDATE account SET balance = balance - ? WHERE id = ?', [amount, account]);
+    },
+    balance,
+    async holdRow(account) {
+      const conn = await db().getConnection();
+      await conn.beginTransaction();
+      await conn.query('SELECT 1 FROM account WHERE id = ? FOR UPDATE', [account]);
+      return async () => {
+        await conn.commit();
+        conn.release();
+      };
+    },
+    async prepared() {
+      return (await helper().preparedXids()).map(({ gid, branchId }) => ({ gid, branchId }));
+    },
+    withoutLedger: () => mysqlXa(db(), { formatId, table: 'accord_no_such_ledger' }),
+  }));
 } else {
   test('mariadb xa', (t) => t.skip(skip));
 }

@@ -9,6 +9,7 @@ import {
   uniqueName,
   type TempSchema,
 } from '@accord/testkit';
+import { xaDuplicateCases } from './duplicate-cases.test-support.js';
 import { pgXa } from './pg-xa.js';
 import { xaLocalHandler, xaPhaseTwoHandler } from './xa-handler.js';
 import type { AccordContext } from '../participant/context.js';
@@ -101,6 +102,7 @@ if (skip === null) {
     pool = new pg.Pool({ connectionString: schema.url, max: 4 });
     await pool.query('CREATE TABLE account (id text PRIMARY KEY, balance int NOT NULL)');
     xa = pgXa<pg.PoolClient>(pool, { prefix });
+    await xa.migrate(pool);
   });
   after(async () => {
     try {
@@ -118,7 +120,7 @@ if (skip === null) {
         await credit(key.gid, 100)(client);
         return 'worked';
       });
-      assert.equal(value, 'worked');
+      assert.deepEqual(value, { applied: true, value: 'worked' });
       assert.equal(await balance(key.gid), undefined, 'not visible before phase two');
       assert.deepEqual(await preparedNames(), [pgXid(key, prefix)]);
       assert.equal(db().idleCount, db().totalCount, 'the connection went back to the pool');
@@ -138,10 +140,15 @@ if (skip === null) {
       assert.equal(await helper().phaseTwo({ ...key, op: 'rollback' }), 'already-done');
     });
 
-    test('phase two of a branch never prepared is already-done', async () => {
+    test('a rollback of a branch never prepared is already-done', async () => {
       const key = branch();
       assert.equal(await helper().phaseTwo({ ...key, op: 'rollback' }), 'already-done');
-      assert.equal(await helper().phaseTwo({ ...key, op: 'commit' }), 'already-done');
+      assert.equal(await helper().phaseTwo({ ...key, op: 'rollback' }), 'already-done');
+    });
+
+    test('migrate is safe to repeat and to race', async () => {
+      await Promise.all([helper().migrate(db()), helper().migrate(db()), helper().migrate(db())]);
+      assert.match(helper().ddl, /^CREATE TABLE IF NOT EXISTS accord_barrier/);
     });
 
     test('a prepared branch holds its row locks until phase two', async () => {
@@ -196,9 +203,16 @@ if (skip === null) {
       assert.equal(await balance(key.gid), undefined);
     });
 
-    test('preparing the same branch twice fails the second call and keeps the first', async () => {
+    test('a branch prepared outside the ledger makes a second prepare fail, keeping the first', async () => {
       const key = branch();
-      await helper().local(key, credit(key.gid, 7));
+      const client = await db().connect();
+      try {
+        await client.query('BEGIN');
+        await credit(key.gid, 7)(client);
+        await client.query(`PREPARE TRANSACTION '${pgXid(key, prefix)}'`);
+      } finally {
+        client.release();
+      }
       await assert.rejects(
         helper().local(key, credit(`${key.gid}-again`, 8)),
         /is already prepared/,
@@ -269,11 +283,14 @@ if (skip === null) {
       const phaseTwo = xaPhaseTwoHandler(helper());
       assert.deepEqual(await local(call(key, 'try'), { amount: 9 }), { held: 9 });
       assert.equal(await balance(key.gid), undefined);
+      assert.deepEqual(await local(call(key, 'try'), { amount: 9 }), { duplicate: 'prepared' });
       assert.deepEqual(await phaseTwo(call(key, 'commit'), undefined), { outcome: 'committed' });
       assert.equal(await balance(key.gid), 9);
       assert.deepEqual(await phaseTwo(call(key, 'commit'), undefined), {
         outcome: 'already-done',
       });
+      assert.deepEqual(await local(call(key, 'try'), { amount: 9 }), { duplicate: 'committed' });
+      assert.equal(await balance(key.gid), 9);
     });
 
     test('the local handler refuses anything but a try, so no new work starts', async () => {
@@ -349,6 +366,37 @@ if (skip === null) {
       assert.deepEqual(await preparedNames(), []);
     });
   });
+  xaDuplicateCases<pg.PoolClient>('postgres', () => ({
+    helper: (options) => pgXa<pg.PoolClient>(db(), { prefix, ...options }),
+    restarted() {
+      assert.ok(schema);
+      const fresh = new pg.Pool({ connectionString: schema.url, max: 2 });
+      return { xa: pgXa<pg.PoolClient>(fresh, { prefix }), end: () => fresh.end() };
+    },
+    async open(account, amount) {
+      await db().query('INSERT INTO account (id, balance) VALUES ($1, $2)', [account, amount]);
+    },
+    async debit(client, account, amount) {
+      await client.query('UPDATE account SET balance = balance - $2 WHERE id = $1', [
+        account,
+        amount,
+      ]);
+    },
+    balance,
+    async holdRow(account) {
+      const client = await db().connect();
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM account WHERE id = $1 FOR UPDATE', [account]);
+      return async () => {
+        await client.query('COMMIT');
+        client.release();
+      };
+    },
+    async prepared() {
+      return (await helper().preparedXids()).map(({ gid, branchId }) => ({ gid, branchId }));
+    },
+    withoutLedger: () => pgXa<pg.PoolClient>(db(), { prefix, table: 'accord_no_such_ledger' }),
+  }));
 } else {
   test('postgres xa', (t) => t.skip(skip));
 }

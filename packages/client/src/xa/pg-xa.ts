@@ -10,9 +10,30 @@
  * `ALTER SYSTEM`, and a server restart.
  */
 import type { PgQueryable } from '../barrier/pg-barrier.js';
+import {
+  contradiction,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  explainMissingTable,
+  ledgerKey,
+  ledgerState,
+  repeatedCall,
+  retryWhileBusy,
+  stillBusy,
+  XA_LEDGER,
+  type LedgerState,
+  type XaLocalResult,
+} from './ledger.js';
+import { pgLedgerSql } from './ledger-sql.js';
 import { recoverPrepared, type PreparedBranch, type RecoveryDecider } from './recover.js';
 import { doneOutcome, phaseTwoAction, type XaParticipant } from './types.js';
-import { checkPgXidPrefix, describeBranch, parsePgXid, pgXid, PG_XID_PREFIX } from './xid.js';
+import {
+  checkPgXidPrefix,
+  describeBranch,
+  parsePgXid,
+  pgXid,
+  PG_XID_PREFIX,
+  type XaBranchKey,
+} from './xid.js';
 
 /** The result of a pg query, as the XA helper reads it. */
 export interface PgXaQueryResult {
@@ -58,6 +79,14 @@ export interface PgXaOptions {
    * would free those rows then never gets one.
    */
   control?: PgQueryable;
+  /** The ledger's table, optionally schema-qualified (default `accord_barrier`). */
+  table?: string;
+  /**
+   * How long a repeated local-work call waits for another call of the same branch to
+   * prepare or finish, and how long a rollback waits for one to get out of its way, ms
+   * (default 5000).
+   */
+  busyTimeoutMs?: number;
 }
 
 /** SQLSTATE of "prepared transaction ... does not exist". */
@@ -66,6 +95,8 @@ const UNDEFINED_OBJECT = '42704';
 const NOT_IN_PREREQUISITE_STATE = '55000';
 /** SQLSTATE of "transaction identifier ... is already in use". */
 const DUPLICATE_OBJECT = '42710';
+/** SQLSTATE of "relation ... does not exist". */
+const UNDEFINED_TABLE = '42P01';
 
 function sqlState(error: unknown): unknown {
   return typeof error === 'object' && error !== null
@@ -118,17 +149,45 @@ FROM pg_prepared_xacts
 WHERE database = current_database() AND left(gid, length($1)) = $1
 ORDER BY prepared`;
 
+/** One row of the ledger's claim statement. */
+interface ClaimRow {
+  got?: unknown;
+  inserted?: unknown;
+  existing?: unknown;
+}
+
+/**
+ * What a claim found: the branch is now ours (`claimed`), another call holds it (`busy`),
+ * or the ledger already records its end.
+ */
+type Claim = { readonly kind: 'claimed' } | { readonly kind: 'busy' } | LedgerState;
+
+function readClaim(branch: XaBranchKey, row: ClaimRow | undefined): Claim | undefined {
+  if (row?.got !== true) return { kind: 'busy' };
+  if (row.inserted === true) return { kind: 'claimed' };
+  // Got the lock but the row exists: committed before the statement, or (undefined)
+  // just after its snapshot was taken; the caller tries again.
+  return row.existing === null || row.existing === undefined
+    ? undefined
+    : ledgerState(branch, row.existing);
+}
+
 /**
  * XA branches on PostgreSQL. `C` is the pool's client type, which `local` hands to the
  * work (pass it explicitly, `pgXa<pg.PoolClient>(pool)`, where TypeScript cannot infer
  * it from pg's overloads).
  *
+ * Each branch is guarded by an advisory transaction lock named after its identifier,
+ * taken without waiting by the local work (a prepared transaction keeps it until phase
+ * two) and by the rollback's ledger write, and by its ledger row (see {@link XaParticipant}).
+ *
  * @example
  * const xa = pgXa<pg.PoolClient>(pool);
+ * await xa.migrate(pool);
  * // local-work route (op try):
- * accordHandler(async (ctx, body: Transfer) =>
- *   xa.local(ctx, (client) => client.query('UPDATE account SET balance = balance - $1 WHERE id = $2', [body.amount, body.from])),
- * );
+ * accordHandler(xaLocalHandler(xa, (client, body: Transfer) =>
+ *   client.query('UPDATE account SET balance = balance - $1 WHERE id = $2', [body.amount, body.from]),
+ * ));
  * // commit and rollback routes:
  * accordHandler(xaPhaseTwoHandler(xa));
  * // orphans:
@@ -137,10 +196,40 @@ ORDER BY prepared`;
 export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
   pool: PgPoolLike<C>,
   options: PgXaOptions = {},
-): XaParticipant<C> {
+): XaParticipant<C, PgQueryable> {
   const prefix = options.prefix ?? PG_XID_PREFIX;
   checkPgXidPrefix(prefix);
   const control = options.control ?? pool;
+  const sql = pgLedgerSql(options.table ?? 'accord_barrier');
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+
+  const explained = (error: unknown): unknown =>
+    explainMissingTable(error, sql.table, sqlState(error) === UNDEFINED_TABLE);
+
+  const claim = async (
+    db: PgQueryable,
+    branch: XaBranchKey,
+    reason: string,
+  ): Promise<Claim | undefined> => {
+    const xid = pgXid(branch, prefix);
+    try {
+      const { rows } = await db.query(sql.claim, [...ledgerKey(branch, prefix), xid, reason]);
+      return readClaim(branch, rows[0] as ClaimRow | undefined);
+    } catch (error) {
+      throw explained(error);
+    }
+  };
+
+  const isPrepared = async (xid: string): Promise<boolean> => {
+    const { rows } = await control.query(sql.isPrepared, [xid]);
+    return (rows[0] as { prepared?: unknown } | undefined)?.prepared === true;
+  };
+
+  const recorded = async (branch: XaBranchKey): Promise<LedgerState | undefined> => {
+    const { rows } = await control.query(sql.selectReason, ledgerKey(branch, prefix));
+    const reason = (rows[0] as { reason?: unknown } | undefined)?.reason;
+    return reason === undefined ? undefined : ledgerState(branch, reason);
+  };
 
   const preparedXids = async (): Promise<PreparedBranch[]> => {
     const { rows } = await control.query(LIST_SQL, [`${prefix}:`]);
@@ -153,50 +242,136 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
     return found;
   };
 
-  const xa: XaParticipant<C> = {
-    async local(ctx, work) {
-      const xid = pgXid(ctx, prefix);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-      } catch (error) {
-        client.release(error instanceof Error ? error : true);
-        throw error;
-      }
-      let value: Awaited<ReturnType<typeof work>>;
-      try {
-        value = await work(client);
-        const result = await client.query(`PREPARE TRANSACTION '${xid}'`);
-        if (!(await wasPrepared(client, result, xid))) {
-          throw new Error(
-            `branch ${describeBranch(ctx)} was not prepared: its transaction had already ` +
-              'failed (was an error caught inside the work?) and has been rolled back',
-          );
-        }
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-          client.release();
-        } catch (rollbackError) {
-          client.release(rollbackError instanceof Error ? rollbackError : true);
-        }
-        throw explainPrepareFailure(error, xid);
-      }
-      // Prepared: the transaction no longer belongs to this session.
+  /** Rolls back on a client whose transaction must not go on, and gives it back. */
+  const abandon = async (client: C): Promise<void> => {
+    try {
+      await client.query('ROLLBACK');
       client.release();
-      return value;
+    } catch (rollbackError) {
+      client.release(rollbackError instanceof Error ? rollbackError : true);
+    }
+  };
+
+  /**
+   * One attempt: claims the branch in a new transaction and, when it is ours, runs the
+   * work and prepares. `undefined` when another call holds the branch and it is not
+   * prepared yet (try again).
+   */
+  const attemptLocal = async <T>(
+    ctx: XaBranchKey,
+    work: (connection: C) => Promise<T>,
+  ): Promise<XaLocalResult<T> | undefined> => {
+    const xid = pgXid(ctx, prefix);
+    const client = await pool.connect();
+    let found: Claim | undefined;
+    try {
+      await client.query('BEGIN');
+      found = await claim(client, ctx, XA_LEDGER.committed);
+    } catch (error) {
+      await abandon(client);
+      throw error;
+    }
+    if (found === undefined || found === 'committed' || found === 'rolled-back') {
+      await abandon(client);
+      return found === undefined ? undefined : repeatedCall(ctx, found);
+    }
+    if (found.kind === 'busy') {
+      await abandon(client);
+      return (await isPrepared(xid))
+        ? { applied: false, reason: 'duplicate', state: 'prepared' }
+        : undefined;
+    }
+    let value: T;
+    try {
+      value = await work(client);
+      const result = await client.query(`PREPARE TRANSACTION '${xid}'`);
+      if (!(await wasPrepared(client, result, xid))) {
+        throw new Error(
+          `branch ${describeBranch(ctx)} was not prepared: its transaction had already ` +
+            'failed (was an error caught inside the work?) and has been rolled back',
+        );
+      }
+    } catch (error) {
+      await abandon(client);
+      throw explainPrepareFailure(error, xid);
+    }
+    // Prepared: the transaction no longer belongs to this session.
+    client.release();
+    return { applied: true, value };
+  };
+
+  /** One rollback attempt: finish what is prepared, then write the ledger's marker. */
+  const attemptRollback = async (
+    ctx: XaBranchKey,
+    xid: string,
+    state: { rolledBack: boolean },
+  ): Promise<true | undefined> => {
+    try {
+      await control.query(`ROLLBACK PREPARED '${xid}'`);
+      state.rolledBack = true;
+    } catch (error) {
+      if (sqlState(error) !== UNDEFINED_OBJECT) throw error;
+    }
+    const found = await claim(control, ctx, XA_LEDGER.rolledBack);
+    // Busy: a local-work call holds the branch; once it prepares, the next round's
+    // ROLLBACK PREPARED finishes it.
+    if (found === undefined || (found !== 'committed' && found !== 'rolled-back')) {
+      return found?.kind === 'claimed' ? true : undefined;
+    }
+    if (found === 'committed') throw contradiction(ctx, 'rollback', found);
+    return true;
+  };
+
+  const xa: XaParticipant<C, PgQueryable> = {
+    table: sql.table,
+    ddl: sql.ddl,
+
+    async migrate(db) {
+      try {
+        await db.query(sql.ddl);
+      } catch (error) {
+        // Two migrations racing: the loser sees the catalog row the winner just wrote.
+        const code = sqlState(error);
+        if (code !== '23505' && code !== '42P07') throw error;
+      }
+    },
+
+    async local(ctx, work) {
+      pgXid(ctx, prefix); // refuses over-long ids before any connection is taken
+      return retryWhileBusy(
+        busyTimeoutMs,
+        () => attemptLocal(ctx, work),
+        (waited) => stillBusy(ctx, waited),
+      );
     },
 
     async phaseTwo(ctx) {
       const action = phaseTwoAction(ctx);
       const xid = pgXid(ctx, prefix);
-      try {
-        await control.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED '${xid}'`);
-      } catch (error) {
-        if (sqlState(error) === UNDEFINED_OBJECT) return 'already-done';
-        throw error;
+      if (action === 'commit') {
+        try {
+          await control.query(`COMMIT PREPARED '${xid}'`);
+          return 'committed';
+        } catch (error) {
+          if (sqlState(error) !== UNDEFINED_OBJECT) throw error;
+        }
+        const state = await recorded(ctx).catch((error: unknown) => {
+          throw explained(error);
+        });
+        if (state === 'committed') return 'already-done';
+        throw contradiction(ctx, 'commit', state);
       }
-      return doneOutcome(action);
+      const state = { rolledBack: false };
+      await retryWhileBusy(
+        busyTimeoutMs,
+        () => attemptRollback(ctx, xid, state),
+        (waited) =>
+          new Error(
+            `could not roll back xa branch ${describeBranch(ctx)}: a local-work call of it ` +
+              `kept running for ${waited} ms; try again later`,
+          ),
+      );
+      return state.rolledBack ? doneOutcome(action) : 'already-done';
     },
 
     preparedXids,

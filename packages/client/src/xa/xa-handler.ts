@@ -28,10 +28,22 @@ export function xaPhaseTwoHandler(
 }
 
 /**
+ * What the local-work route answers (200) to a repeated call of a branch whose work
+ * another call already ran: the branch is `prepared` or `committed`, and nothing ran.
+ */
+export interface XaDuplicateAnswer {
+  readonly duplicate: 'prepared' | 'committed';
+}
+
+/**
  * The route for a branch's local-work URL: runs `work` through `xa.local` (so it ends
  * prepared) and answers what it returns. Refuses calls that are not the client's `try`,
  * so that a misrouted commit or rollback never starts new work. Throw `BusinessFailure`
  * from `work` to refuse the branch (409): it is rolled back, nothing stays prepared.
+ *
+ * A repeated call never runs `work` twice: it answers {@link XaDuplicateAnswer} (200)
+ * once the branch is prepared or committed, 409 after a rollback, and 425 when the first
+ * call is still running after the helper's `busyTimeoutMs`.
  *
  * @example
  * app.post('/xa/withdraw', accordHandler(
@@ -43,7 +55,7 @@ export function xaPhaseTwoHandler(
 export function xaLocalHandler<C, B = unknown, R = unknown>(
   xa: Pick<XaParticipant<C>, 'local'>,
   work: (connection: C, body: B, ctx: AccordContext) => Promise<R>,
-): AccordHandlerFn<B, R> {
+): AccordHandlerFn<B, R | XaDuplicateAnswer> {
   return async (ctx, body) => {
     if (ctx.op !== 'try') {
       throw new AccordError(
@@ -52,6 +64,7 @@ export function xaLocalHandler<C, B = unknown, R = unknown>(
         { gid: ctx.gid, branchId: ctx.branchId, op: ctx.op },
       );
     }
-    return xa.local(ctx, (connection) => work(connection, body, ctx));
+    const result = await xa.local(ctx, (connection) => work(connection, body, ctx));
+    return result.applied ? result.value : { duplicate: result.state };
   };
 }
