@@ -40,14 +40,18 @@ interface Tally {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Retries a coordinator call until the coordinator answers (it may be dead for a while). */
+/**
+ * Retries a coordinator call until the coordinator answers (it may be dead for a while),
+ * for at most a minute.
+ */
 async function persist<T>(tally: Tally, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
       return await call();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (code !== 'COORDINATOR_ERROR' || attempt > 400) throw error;
+      if (code !== 'COORDINATOR_ERROR' || Date.now() > deadline) throw error;
       tally.coordinatorErrors += 1;
       await sleep(50);
     }
@@ -93,118 +97,120 @@ describe('xa: re-sent local work under kill -9 of the coordinator', { skip: skip
     await current?.close();
   });
 
-  it('applies each transfer once or not at all, conserves money, leaves nothing prepared', async () => {
-    const w = world();
-    const tag = uniqueName('xs');
-    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `${tag}-acct${i}`);
-    await w.open(accounts, OPENING);
-    const coordinator: XaCoordinator = await w.startCoordinator();
-    const child = coordinator.process;
-    // The client must survive the coordinator's restarts: short timeouts, no retries
-    // of its own (persist() retries).
-    const accord = new AccordClient({ url: child.url, timeoutMs: 2000 });
-    const tally: Tally = { resent: 0, duplicates: 0, late: 0, coordinatorErrors: 0 };
-    let kills = 0;
-    let clientsDone = false;
+  for (const store of ['sqlite', 'postgres'] as const) {
+    it(`applies each transfer once or not at all, conserves money, leaves nothing prepared (${store} store)`, async () => {
+      const w = world();
+      const tag = uniqueName('xs');
+      const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `${tag}-acct${i}`);
+      await w.open(accounts, OPENING);
+      const coordinator: XaCoordinator = await w.startCoordinator({ store });
+      const child = coordinator.process;
+      // The client must survive the coordinator's restarts: short timeouts, no retries
+      // of its own (persist() retries).
+      const accord = new AccordClient({ url: child.url, timeoutMs: 2000 });
+      const tally: Tally = { resent: 0, duplicates: 0, late: 0, coordinatorErrors: 0 };
+      let kills = 0;
+      let clientsDone = false;
 
-    const killer = (async () => {
-      while (!clientsDone) {
-        await sleep(1000 + Math.random() * 1000);
-        if (clientsDone) break;
-        await child.kill9();
-        kills += 1;
-        await sleep(100 + Math.random() * 200);
-        await child.start();
-      }
-    })();
-
-    const gids: string[] = [];
-    const transfer = async (i: number): Promise<void> => {
-      const gid = `${tag}-t${i}`;
-      gids.push(gid);
-      const from = accounts[i % ACCOUNTS] ?? '';
-      const to = accounts[(i + 1) % ACCOUNTS] ?? '';
-      // Every sixth credit is refused (it would overdraw), so that transfer aborts.
-      const amount = 10 + (i % 7);
-      const credit = i % 6 === 5 ? -(OPENING * 10) : amount;
-      await persist(tally, () =>
-        accord.create({ gid, mode: 'xa', options: { timeoutMs: 120_000 } }),
-      );
-      const branches = [
-        { participant: w.pg, branchId: '01', move: { account: from, amount: -amount } },
-        { participant: w.maria, branchId: '02', move: { account: to, amount: credit } },
-      ];
-      let refused = false;
-      for (const b of branches) {
-        const url = b.participant.phaseTwoUrl;
-        await persist(tally, () =>
-          accord.registerBranch(gid, { branchId: b.branchId, commit: url, rollback: url }),
-        );
-        const answer = await resendingLocal(b.participant, gid, b.branchId, b.move, tally);
-        if (answer === 'refused') {
-          refused = true;
-          break;
+      const killer = (async () => {
+        while (!clientsDone) {
+          await sleep(1000 + Math.random() * 1000);
+          if (clientsDone) break;
+          await child.kill9();
+          kills += 1;
+          await sleep(100 + Math.random() * 200);
+          await child.start();
         }
-      }
-      if (refused) await persist(tally, () => accord.abort(gid, { reason: 'refused' }));
-      else await persist(tally, () => accord.submit(gid));
-      // Sometimes a call from before the decision arrives after it: it must not apply.
-      if (i % 3 === 0) {
-        const first = branches[0];
-        assert.ok(first);
-        tally.late += 1;
-        const status = await callLocal(first.participant, gid, first.branchId, first.move);
-        assert.ok(
-          status === 200 || status === 409 || status === 425,
-          `late call of ${gid} answered ${status}`,
+      })();
+
+      const gids: string[] = [];
+      const transfer = async (i: number): Promise<void> => {
+        const gid = `${tag}-t${i}`;
+        gids.push(gid);
+        const from = accounts[i % ACCOUNTS] ?? '';
+        const to = accounts[(i + 1) % ACCOUNTS] ?? '';
+        // Every sixth credit is refused (it would overdraw), so that transfer aborts.
+        const amount = 10 + (i % 7);
+        const credit = i % 6 === 5 ? -(OPENING * 10) : amount;
+        await persist(tally, () =>
+          accord.create({ gid, mode: 'xa', options: { timeoutMs: 120_000 } }),
         );
-      }
-    };
+        const branches = [
+          { participant: w.pg, branchId: '01', move: { account: from, amount: -amount } },
+          { participant: w.maria, branchId: '02', move: { account: to, amount: credit } },
+        ];
+        let refused = false;
+        for (const b of branches) {
+          const url = b.participant.phaseTwoUrl;
+          await persist(tally, () =>
+            accord.registerBranch(gid, { branchId: b.branchId, commit: url, rollback: url }),
+          );
+          const answer = await resendingLocal(b.participant, gid, b.branchId, b.move, tally);
+          if (answer === 'refused') {
+            refused = true;
+            break;
+          }
+        }
+        if (refused) await persist(tally, () => accord.abort(gid, { reason: 'refused' }));
+        else await persist(tally, () => accord.submit(gid));
+        // Sometimes a call from before the decision arrives after it: it must not apply.
+        if (i % 3 === 0) {
+          const first = branches[0];
+          assert.ok(first);
+          tally.late += 1;
+          const status = await callLocal(first.participant, gid, first.branchId, first.move);
+          assert.ok(
+            status === 200 || status === 409 || status === 425,
+            `late call of ${gid} answered ${status}`,
+          );
+        }
+      };
 
-    try {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < TRANSFERS) await transfer(next++);
-        }),
-      );
-      clientsDone = true;
-      await killer;
-      if (!child.running) await child.start();
+      try {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < TRANSFERS) await transfer(next++);
+          }),
+        );
+        clientsDone = true;
+        await killer;
+        if (!child.running) await child.start();
 
-      const statuses: Record<string, number> = {};
-      for (const gid of gids) {
-        const tx = await settled(accord, gid, 60_000);
-        statuses[tx.status] = (statuses[tx.status] ?? 0) + 1;
-        const expected = tx.status === 'succeeded' ? 1 : 0;
-        assert.equal(await w.pg.ledger.moves(gid), expected, `postgres moves of ${gid}`);
-        assert.equal(await w.maria.ledger.moves(gid), expected, `mariadb moves of ${gid}`);
+        const statuses: Record<string, number> = {};
+        for (const gid of gids) {
+          const tx = await settled(accord, gid, 60_000);
+          statuses[tx.status] = (statuses[tx.status] ?? 0) + 1;
+          const expected = tx.status === 'succeeded' ? 1 : 0;
+          assert.equal(await w.pg.ledger.moves(gid), expected, `postgres moves of ${gid}`);
+          assert.equal(await w.maria.ledger.moves(gid), expected, `mariadb moves of ${gid}`);
+        }
+        await waitFor(async () => (await w.prepared()).every((p) => !p.includes(tag)), {
+          timeoutMs: 20_000,
+          what: 'every branch of this run to be finished',
+        });
+        let pgTotal = 0;
+        let mariaTotal = 0;
+        for (const account of accounts) {
+          pgTotal += (await w.pg.ledger.balance(account)) ?? 0;
+          mariaTotal += (await w.maria.ledger.balance(account)) ?? 0;
+        }
+        assert.equal(pgTotal + mariaTotal, 2 * ACCOUNTS * OPENING, 'money is conserved');
+        assert.ok(kills >= 2, `the coordinator was killed ${kills} times`);
+        assert.ok(tally.resent >= 1, 'some local-work calls were sent again while running');
+        console.log(
+          `xa re-send chaos (${store} store): ${TRANSFERS} transfers ${JSON.stringify(statuses)}, ${kills} kills, ` +
+            `${tally.resent} calls re-sent while the first ran (${tally.duplicates} answered ` +
+            `twice with success), ${tally.late} late calls after the decision, ` +
+            `${tally.coordinatorErrors} coordinator calls retried; balances postgres ${pgTotal} + ` +
+            `mariadb ${mariaTotal} = ${pgTotal + mariaTotal}`,
+        );
+      } finally {
+        clientsDone = true;
+        await killer.catch(() => undefined);
+        await accord.close();
+        await coordinator.close();
       }
-      await waitFor(async () => (await w.prepared()).every((p) => !p.includes(tag)), {
-        timeoutMs: 20_000,
-        what: 'every branch of this run to be finished',
-      });
-      let pgTotal = 0;
-      let mariaTotal = 0;
-      for (const account of accounts) {
-        pgTotal += (await w.pg.ledger.balance(account)) ?? 0;
-        mariaTotal += (await w.maria.ledger.balance(account)) ?? 0;
-      }
-      assert.equal(pgTotal + mariaTotal, 2 * ACCOUNTS * OPENING, 'money is conserved');
-      assert.ok(kills >= 2, `the coordinator was killed ${kills} times`);
-      assert.ok(tally.resent >= 1, 'some local-work calls were sent again while running');
-      console.log(
-        `xa re-send chaos: ${TRANSFERS} transfers ${JSON.stringify(statuses)}, ${kills} kills, ` +
-          `${tally.resent} calls re-sent while the first ran (${tally.duplicates} answered ` +
-          `twice with success), ${tally.late} late calls after the decision, ` +
-          `${tally.coordinatorErrors} coordinator calls retried; balances postgres ${pgTotal} + ` +
-          `mariadb ${mariaTotal} = ${pgTotal + mariaTotal}`,
-      );
-    } finally {
-      clientsDone = true;
-      await killer.catch(() => undefined);
-      await accord.close();
-      await coordinator.close();
-    }
-  });
+    });
+  }
 });
