@@ -9,6 +9,7 @@ import type { RetryPolicy } from '@accord/core';
 import { DEFAULT_RETRY_POLICY } from '@accord/core';
 import type { BrokerConfig } from '../brokers/broker-config.js';
 import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.js';
+import { parseTargetEntry } from '../outbound/target-entries.js';
 
 /** Fully resolved server configuration. */
 export interface ServerConfig {
@@ -111,6 +112,19 @@ function fraction(env: Env, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a number from 0 to 1 (got "${raw}")`);
   }
   return value;
+}
+
+/** A list of outbound-policy entries, each checked (host name, IP address or CIDR block). */
+function targets(env: Env, name: string): string[] | undefined {
+  const entries = list(env, name);
+  for (const entry of entries ?? []) {
+    try {
+      parseTargetEntry(entry);
+    } catch (error) {
+      throw new ConfigError(`${name}: ${(error as Error).message}`);
+    }
+  }
+  return entries;
 }
 
 function list(env: Env, name: string): string[] | undefined {
@@ -237,8 +251,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
         ),
       },
     },
-    allowedTargets: list(env, 'ACCORD_ALLOWED_TARGETS') ?? [],
-    deniedTargets: list(env, 'ACCORD_DENIED_TARGETS') ?? DEFAULT_DENIED_TARGETS,
+    allowedTargets: targets(env, 'ACCORD_ALLOWED_TARGETS') ?? [],
+    deniedTargets: targets(env, 'ACCORD_DENIED_TARGETS') ?? DEFAULT_DENIED_TARGETS,
     retentionMs: retention === 0 ? null : retention,
     shutdownGraceMs: integer(env, 'ACCORD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     crashPoints: list(env, 'ACCORD_CRASH_POINTS') ?? [],

@@ -8,7 +8,7 @@ import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } f
 import { checkStepGraph, rulesOf, ValidationError } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/index.js';
-import type { TargetPolicy } from '../outbound/target-policy.js';
+import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
 
 /** The create body as the schema guarantees it. */
 export interface CreateBody {
@@ -82,14 +82,18 @@ export interface CreateContext {
   readonly newGid: () => string;
 }
 
-/** Checks an HTTP branch URL; adds an issue at `path` if it is unusable. */
+/**
+ * Checks an HTTP branch URL; adds an issue at `path` if it is unusable, and its host to
+ * `pending` if only resolving it can tell (see {@link TargetPolicy.checkPending}).
+ */
 export function checkUrlField(
   policy: TargetPolicy,
   value: string,
   path: string,
   issues: FieldIssue[],
+  pending: PendingHost[],
 ): void {
-  const problem = policy.checkUrl(value);
+  const problem = policy.checkUrl(value, { path, list: pending });
   if (problem) issues.push({ path, message: problem });
 }
 
@@ -102,9 +106,10 @@ export function checkTargetField(
   value: string,
   path: string,
   issues: FieldIssue[],
+  pending: PendingHost[],
   brokerAllowed: boolean,
 ): void {
-  if (!isBrokerTarget(value)) return checkUrlField(ctx.policy, value, path, issues);
+  if (!isBrokerTarget(value)) return checkUrlField(ctx.policy, value, path, issues, pending);
   if (!brokerAllowed) {
     issues.push({ path, message: 'broker targets are only used by msg steps and notifications' });
     return;
@@ -138,8 +143,12 @@ function payloadText(payload: unknown): string {
 }
 
 /** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
-export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTransaction {
+export async function toNewTransaction(
+  body: CreateBody,
+  ctx: CreateContext,
+): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];
+  const pending: PendingHost[] = [];
   const steps = body.steps ?? [];
   const { mode } = body;
   const rules = rulesOf(mode);
@@ -161,16 +170,16 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
   if (mode === 'msg') {
     if (body.checkUrl === undefined)
       issues.push({ path: '/checkUrl', message: 'is required for msg' });
-    else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues);
+    else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues, pending);
   } else if (body.checkUrl !== undefined) {
     issues.push({ path: '/checkUrl', message: 'is only used by msg transactions' });
   }
   const specs: StepSpec[] = steps.map((step, i) => {
-    checkTargetField(ctx, step.action, `/steps/${i}/action`, issues, mode === 'msg');
+    checkTargetField(ctx, step.action, `/steps/${i}/action`, issues, pending, mode === 'msg');
     if (step.compensate !== undefined) {
       if (mode !== 'saga')
         issues.push({ path: `/steps/${i}/compensate`, message: 'is only used by sagas' });
-      else checkUrlField(ctx.policy, step.compensate, `/steps/${i}/compensate`, issues);
+      else checkUrlField(ctx.policy, step.compensate, `/steps/${i}/compensate`, issues, pending);
     }
     const payload = payloadText(step.payload);
     return {
@@ -190,6 +199,7 @@ export function toNewTransaction(body: CreateBody, ctx: CreateContext): NewTrans
       message: 'must not be less than firstDelayMs',
     });
   }
+  if (issues.length === 0) issues.push(...(await ctx.policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);
 
   const defaults = ctx.config.defaults;

@@ -6,6 +6,7 @@ import type { FieldIssue, NewTransaction, NotifySchedulePreset } from '@accord/c
 import { NOTIFY_SCHEDULES, ValidationError } from '@accord/core';
 import type { CreateContext } from './create-request.js';
 import { checkHeaders, checkTargetField, fingerprintOf } from './create-request.js';
+import type { PendingHost } from '../outbound/target-policy.js';
 
 /** The body of `POST /v1/notifications` as the schema guarantees it. */
 export interface NotificationBody {
@@ -26,10 +27,15 @@ export interface NotificationBody {
 export const NOTIFY_BRANCH_ID = 'notify';
 
 /** Validates and resolves a notification request; throws a {@link ValidationError}. */
-export function toNewNotification(body: NotificationBody, ctx: CreateContext): NewTransaction {
+export async function toNewNotification(
+  body: NotificationBody,
+  ctx: CreateContext,
+): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];
-  checkTargetField(ctx, body.url, '/url', issues, true);
+  const pending: PendingHost[] = [];
+  checkTargetField(ctx, body.url, '/url', issues, pending, true);
   checkHeaders(body.headers ?? {}, issues, '/headers');
+  if (issues.length === 0) issues.push(...(await ctx.policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);
   const schedule =
     body.schedule === undefined || typeof body.schedule === 'string'

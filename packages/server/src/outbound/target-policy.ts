@@ -1,16 +1,34 @@
 /**
  * Outbound target policy: which branch URLs the coordinator may call. Checked when a
- * transaction is created (precise 400s) and again at connect time on the resolved
- * addresses, so DNS cannot be used to slip past it.
+ * transaction is created (precise 400s; host names are resolved then too when the allow
+ * list has address blocks) and again at connect time on the resolved addresses, so DNS
+ * cannot be used to slip past it.
+ *
+ * Host names are compared in one canonical form (lower case, IDNA, no trailing dot), and
+ * an IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4, Teredo) is
+ * judged by that IPv4 address too: denying `169.254.0.0/16` also denies
+ * `[64:ff9b::a9fe:a9fe]`.
  */
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import type { FieldIssue } from '@accord/core';
+import { canonicalHost, embeddedIpv4, parseTargetEntry } from './target-entries.js';
 
-/** The allow- and deny-lists, each of hostnames and CIDRs (or single addresses). */
+/** The allow- and deny-lists, each of host names and CIDRs (or single addresses). */
 export interface TargetPolicyOptions {
   readonly allowed: readonly string[];
   readonly denied: readonly string[];
+  /** Resolves a host name to its addresses (default: the system resolver). */
+  readonly resolve?: (host: string) => Promise<string[]>;
+}
+
+/** A host name found in a request that must be resolved before it can be judged. */
+export interface PendingHost {
+  /** The field that named it, e.g. `/steps/0/action`. */
+  readonly path: string;
+  readonly host: string;
 }
 
 interface CompiledList {
@@ -19,28 +37,35 @@ interface CompiledList {
   readonly hasBlocks: boolean;
 }
 
+/** Compiles a list; throws an `Error` naming the first invalid entry. */
 function compile(entries: readonly string[]): CompiledList {
   const hosts = new Set<string>();
   const blocks = new BlockList();
   let hasBlocks = false;
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase();
-    const [address, prefix] = entry.split('/');
-    const family = isIP(address ?? '');
-    if (family === 0) {
-      hosts.add(entry);
+    const entry = parseTargetEntry(raw);
+    if (entry.kind === 'host') {
+      hosts.add(entry.host);
       continue;
     }
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) blocks.addAddress(address!, type);
-    else blocks.addSubnet(address!, Number(prefix), type);
+    if (entry.prefix === undefined) blocks.addAddress(entry.address, entry.type);
+    else blocks.addSubnet(entry.address, entry.prefix, entry.type);
     hasBlocks = true;
   }
   return { hosts, blocks, hasBlocks };
 }
 
-function bare(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+/** Whether a list's blocks hold the address, or the IPv4 address it carries. */
+function inBlocks(list: CompiledList, address: string): boolean {
+  const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  if (list.blocks.check(address, type)) return true;
+  const inner = embeddedIpv4(address);
+  return inner !== null && list.blocks.check(inner, 'ipv4');
+}
+
+async function systemResolve(host: string): Promise<string[]> {
+  const found = await dnsLookupAsync(host, { all: true, verbatim: true });
+  return found.map((a) => a.address);
 }
 
 /** Decides whether the coordinator may call a URL or connect to an address. */
@@ -48,28 +73,34 @@ export class TargetPolicy {
   private readonly allowed: CompiledList;
   private readonly denied: CompiledList;
   private readonly allowAll: boolean;
+  private readonly resolve: (host: string) => Promise<string[]>;
 
+  /** Throws an `Error` naming the first invalid list entry. */
   constructor(options: TargetPolicyOptions) {
     this.allowed = compile(options.allowed);
     this.denied = compile(options.denied);
     this.allowAll = options.allowed.length === 0;
+    this.resolve = options.resolve ?? systemResolve;
   }
 
-  /** Why an address may not be connected to, or null if it may. */
-  checkAddress(address: string): string | null {
-    const family = isIP(address);
-    if (family === 0) return `"${address}" is not an IP address`;
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (this.denied.blocks.check(address, type))
-      return `address ${address} is denied by the outbound policy`;
-    if (this.allowAll) return null;
-    return this.allowed.blocks.check(address, type)
-      ? null
-      : `address ${address} is not in the outbound allow-list`;
+  /**
+   * Why an address may not be connected to, or null if it may. `viaAllowedHost`: it is
+   * an address of a host name the allow list names, so only the deny list applies.
+   */
+  checkAddress(address: string, viaAllowedHost = false): string | null {
+    const bare = canonicalHost(address);
+    if (isIP(bare) === 0) return `"${address}" is not an IP address`;
+    if (inBlocks(this.denied, bare)) return `address ${bare} is denied by the outbound policy`;
+    if (this.allowAll || viaAllowedHost || inBlocks(this.allowed, bare)) return null;
+    return `address ${bare} is not in the outbound allow-list`;
   }
 
-  /** Why a URL may not be used as a branch target, or null if it may (DNS checked later). */
-  checkUrl(value: string): string | null {
+  /**
+   * Why a URL may not be used as a branch target, or null if it may. A host name that
+   * only the allow list's address blocks could admit is added to `pending`, to be
+   * resolved by {@link TargetPolicy.checkPending}.
+   */
+  checkUrl(value: string, pending?: { path: string; list: PendingHost[] }): string | null {
     let url: URL;
     try {
       url = new URL(value);
@@ -78,11 +109,42 @@ export class TargetPolicy {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
     if (url.username || url.password) return 'must not carry credentials';
-    const host = bare(url.hostname.toLowerCase());
+    const host = canonicalHost(url.hostname);
+    if (host === '') return 'must name a host';
     if (isIP(host)) return this.checkAddress(host);
     if (this.denied.hosts.has(host)) return `host ${host} is denied by the outbound policy`;
-    if (this.allowAll || this.allowed.hosts.has(host) || this.allowed.hasBlocks) return null;
-    return `host ${host} is not in the outbound allow-list`;
+    if (this.allowAll || this.allowed.hosts.has(host)) return null;
+    if (!this.allowed.hasBlocks) return `host ${host} is not in the outbound allow-list`;
+    pending?.list.push({ path: pending.path, host });
+    return null;
+  }
+
+  /**
+   * Resolves the pending host names and returns an issue for each whose addresses the
+   * policy admits none of (or that does not resolve).
+   */
+  async checkPending(pending: readonly PendingHost[]): Promise<FieldIssue[]> {
+    const verdicts = new Map<string, Promise<string | null>>();
+    const verdictOf = (host: string): Promise<string | null> => {
+      let verdict = verdicts.get(host);
+      if (verdict === undefined) {
+        verdict = this.resolve(host).then(
+          (addresses) =>
+            addresses.some((a) => this.checkAddress(a) === null)
+              ? null
+              : `no address of ${host} is allowed by the outbound policy`,
+          () => `host ${host} does not resolve`,
+        );
+        verdicts.set(host, verdict);
+      }
+      return verdict;
+    };
+    const issues: FieldIssue[] = [];
+    for (const { path, host } of pending) {
+      const problem = await verdictOf(host);
+      if (problem !== null) issues.push({ path, message: problem });
+    }
+    return issues;
   }
 
   /**
@@ -98,14 +160,15 @@ export class TargetPolicy {
       family?: number,
     ) => void,
   ): void => {
-    const host = bare(hostname.toLowerCase());
+    const host = canonicalHost(hostname);
     if (this.denied.hosts.has(host)) {
       callback(forbidden(`host ${host} is denied by the outbound policy`), '');
       return;
     }
+    const named = this.allowed.hosts.has(host);
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
-      const ok = addresses.filter((a) => this.checkAddress(a.address) === null);
+      const ok = addresses.filter((a) => this.checkAddress(a.address, named) === null);
       if (ok.length === 0) {
         return callback(forbidden(`no address of ${host} is allowed by the outbound policy`), '');
       }

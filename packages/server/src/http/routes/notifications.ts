@@ -26,7 +26,7 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
     '/v1/notifications',
     { ...client, schema: { body: notificationSchema } },
     async (request, reply) => {
-      const spec = toNewNotification(request.body, deps.create);
+      const spec = await toNewNotification(request.body, deps.create);
       const result = await engine.create(spec, null);
       return reply
         .code(result.created ? 201 : 200)

@@ -4,7 +4,7 @@ import type { BranchOp, GlobalStatus, ListQuery, Mode, OpName } from '@accord/co
 import { GLOBAL_STATUSES, MODES, newOp, ValidationError } from '@accord/core';
 import type { FieldIssue } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
-import type { TargetPolicy } from '../../outbound/target-policy.js';
+import type { PendingHost, TargetPolicy } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateBody, CreateContext } from '../create-request.js';
 import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
@@ -100,7 +100,10 @@ const PAIRS = [
  * The two ops of a registration, after checking that exactly one pair of targets is
  * given (whether it suits the transaction's mode is the state machine's call).
  */
-export function registrationOps(body: RegisterBody, policy: TargetPolicy): BranchOp[] {
+export async function registrationOps(
+  body: RegisterBody,
+  policy: TargetPolicy,
+): Promise<BranchOp[]> {
   const given = PAIRS.filter(([a, b]) => body[a] !== undefined || body[b] !== undefined);
   const issues: FieldIssue[] = [];
   if (given.length !== 1) {
@@ -111,11 +114,13 @@ export function registrationOps(body: RegisterBody, policy: TargetPolicy): Branc
     throw new ValidationError(issues);
   }
   const pair = given[0]!;
+  const pending: PendingHost[] = [];
   for (const name of pair) {
     const url = body[name];
     if (url === undefined) issues.push({ path: `/${name}`, message: 'is required' });
-    else checkUrlField(policy, url, `/${name}`, issues);
+    else checkUrlField(policy, url, `/${name}`, issues, pending);
   }
+  if (issues.length === 0) issues.push(...(await policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);
   const text = body.payload === undefined ? '' : JSON.stringify(body.payload);
   return pair.map((name) =>
@@ -132,7 +137,7 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
     '/v1/transactions',
     { ...role('client'), schema: { body: createSchema(deps.maxSteps) } },
     async (request, reply) => {
-      const spec = toNewTransaction(request.body, deps.create);
+      const spec = await toNewTransaction(request.body, deps.create);
       const result = await engine.create(
         spec,
         waitMs(request.body.waitResult, deps.waitResultCapMs),
@@ -165,7 +170,7 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
     '/v1/transactions/:gid/branches',
     { ...role('client'), schema: { params: gidParams, body: registerSchema } },
     async (request) => {
-      const ops = registrationOps(request.body, deps.create.policy);
+      const ops = await registrationOps(request.body, deps.create.policy);
       return { transaction: transactionView(await engine.register(request.params.gid, ops)) };
     },
   );
