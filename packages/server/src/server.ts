@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock, Store } from '@accord/core';
 import { Snowflake, systemClock } from '@accord/core';
 import type { ServerConfig } from './config/config.js';
-import { redactConfig } from './config/config.js';
+import { ConfigError, redactConfig, redactStoreUrl } from './config/config.js';
 import { BrokerBranchCaller, BrokerRegistry } from './brokers/index.js';
 import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
@@ -48,9 +48,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore(config.store, { dataDir: config.dataDir });
-  await store.migrate();
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(
+      `ACCORD_DATA_DIR (${config.dataDir}) cannot be created: ${(error as Error).message}`,
+    );
+  }
+  const store = await openConfiguredStore(config);
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const policy = new TargetPolicy({ allowed: config.allowedTargets, denied: config.deniedTargets });
   const http = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
@@ -117,4 +122,23 @@ export async function startServer(
       logger.info('accord coordinator stopped');
     },
   };
+}
+
+/**
+ * Opens and migrates the configured store. A store that cannot be reached or opened is
+ * a {@link ConfigError} naming `ACCORD_STORE` (password hidden), not a stack trace.
+ */
+async function openConfiguredStore(config: ServerConfig): Promise<Store> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(config.store, { dataDir: config.dataDir });
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    const why = error instanceof Error ? error.message || error.name : String(error);
+    throw new ConfigError(
+      `ACCORD_STORE (${redactStoreUrl(config.store)}) cannot be opened: ${redactStoreUrl(why)}`,
+    );
+  }
 }

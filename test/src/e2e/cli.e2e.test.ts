@@ -20,15 +20,27 @@ describe('accord command', () => {
     [{ ACCORD_PORT: 'seventy' }, /ACCORD_PORT must be an integer from 0 to 65535/],
     [{ ACCORD_STORE: 'mongodb://db' }, /ACCORD_STORE must be a URL/],
     [{ ACCORD_HOST: '0.0.0.0' }, /beyond loopback: set ACCORD_TOKEN/],
+    [{ ACCORD_DENIED_TARGETS: '10.0.0.0/99' }, /ACCORD_DENIED_TARGETS: "10.0.0.0\/99": the prefix/],
+    [{ ACCORD_ALLOWED_TARGETS: '300.1.1.1' }, /ACCORD_ALLOWED_TARGETS: "300.1.1.1" is not a valid/],
+    [{ ACCORD_CRASH_POINTS: 'after-lunch' }, /ACCORD_CRASH_POINTS: unknown point "after-lunch"/],
+    [
+      { ACCORD_STORE: 'postgres://accord:hunter2secret@127.0.0.1:1/accord' },
+      /ACCORD_STORE \(postgres:\/\/accord:\*\*\*@127.0.0.1:1\/accord\) cannot be opened: .*ECONNREFUSED/,
+    ],
+    [
+      { ACCORD_STORE: 'sqlite:/etc/passwd/accord.db' },
+      /ACCORD_STORE \(sqlite:.*\) cannot be opened/,
+    ],
   ];
   for (const [env, message] of bad) {
     it(`refuses to start with ${Object.keys(env).join(', ')} invalid, naming it`, () => {
       const dir = tempDir();
       try {
         const result = run(['serve'], { ...env, ACCORD_DATA_DIR: dir.path });
-        assert.equal(result.status, 2);
-        assert.match(result.stderr, /invalid configuration/);
+        assert.equal(result.status, 2, result.stderr);
+        assert.match(result.stderr, /^accord: invalid configuration: /);
         assert.match(result.stderr, message);
+        assert.doesNotMatch(result.stderr, /hunter2secret|\n\s+at /, 'no secret, no stack trace');
       } finally {
         dir.remove();
       }

@@ -9,6 +9,7 @@ import type { RetryPolicy } from '@accord/core';
 import { DEFAULT_RETRY_POLICY } from '@accord/core';
 import type { BrokerConfig } from '../brokers/broker-config.js';
 import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.js';
+import { parseCrashPoint } from '../engine/crash-points.js';
 import { parseTargetEntry } from '../outbound/target-entries.js';
 
 /** Fully resolved server configuration. */
@@ -114,12 +115,12 @@ function fraction(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-/** A list of outbound-policy entries, each checked (host name, IP address or CIDR block). */
-function targets(env: Env, name: string): string[] | undefined {
+/** A list whose every entry `check` accepts (it throws an `Error` saying why not). */
+function checked(env: Env, name: string, check: (entry: string) => unknown): string[] | undefined {
   const entries = list(env, name);
   for (const entry of entries ?? []) {
     try {
-      parseTargetEntry(entry);
+      check(entry);
     } catch (error) {
       throw new ConfigError(`${name}: ${(error as Error).message}`);
     }
@@ -160,7 +161,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     )
   ) {
     throw new ConfigError(
-      `ACCORD_STORE must be a URL starting with sqlite:, postgres://, mysql://, mariadb:// or redis:// (got "${store.replace(/:[^:@/]*@/, ':***@')}")`,
+      `ACCORD_STORE must be a URL starting with sqlite:, postgres://, mysql://, mariadb:// or redis:// (got "${redactStoreUrl(store)}")`,
     );
   }
   const token = text(env, 'ACCORD_TOKEN') ?? null;
@@ -251,11 +252,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
         ),
       },
     },
-    allowedTargets: targets(env, 'ACCORD_ALLOWED_TARGETS') ?? [],
-    deniedTargets: targets(env, 'ACCORD_DENIED_TARGETS') ?? DEFAULT_DENIED_TARGETS,
+    allowedTargets: checked(env, 'ACCORD_ALLOWED_TARGETS', parseTargetEntry) ?? [],
+    deniedTargets:
+      checked(env, 'ACCORD_DENIED_TARGETS', parseTargetEntry) ?? DEFAULT_DENIED_TARGETS,
     retentionMs: retention === 0 ? null : retention,
     shutdownGraceMs: integer(env, 'ACCORD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    crashPoints: list(env, 'ACCORD_CRASH_POINTS') ?? [],
+    crashPoints: checked(env, 'ACCORD_CRASH_POINTS', parseCrashPoint) ?? [],
     brokers: brokers(env),
     alertUrl: httpUrl(env, 'ACCORD_ALERT_URL'),
   };
@@ -291,12 +293,22 @@ function sqliteUrl(store: string, dataDir: string): string {
   return `sqlite:${isAbsolute(path) ? path : resolve(dataDir, path)}`;
 }
 
+/**
+ * A store URL with its password replaced by `***`, for messages and logs.
+ *
+ * @example
+ * redactStoreUrl('postgres://app:s3cret@db/accord'); // 'postgres://app:***@db/accord'
+ */
+export function redactStoreUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
 /** The configuration with secrets replaced by `***`, for logs and `accord serve` start-up. */
 export function redactConfig(config: ServerConfig): Record<string, unknown> {
   const hidden = (v: string | null) => (v === null ? null : '***');
   return {
     ...config,
-    store: config.store.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@'),
+    store: redactStoreUrl(config.store),
     token: hidden(config.token),
     adminToken: hidden(config.adminToken),
     signingSecret: hidden(config.signingSecret),

@@ -26,26 +26,38 @@ export const CRASH_POINTS: readonly CrashPointName[] = [
   'before-final-status',
 ];
 
+/**
+ * Reads one `name` or `name@N` spec. Throws an `Error` saying what is wrong (the caller
+ * names the setting).
+ *
+ * @example
+ * parseCrashPoint('after-create@3'); // { name: 'after-create', nth: 3 }
+ */
+export function parseCrashPoint(spec: string): { name: CrashPointName; nth: number } {
+  const [name = '', nth, extra] = spec.split('@');
+  if (!CRASH_POINTS.includes(name as CrashPointName)) {
+    throw new Error(`unknown point "${name}" (known: ${CRASH_POINTS.join(', ')})`);
+  }
+  const n = nth === undefined ? 1 : Number(nth);
+  if (extra !== undefined || !Number.isInteger(n) || n < 1) {
+    throw new Error(`"${spec}": the count after @ must be a whole number from 1`);
+  }
+  return { name: name as CrashPointName, nth: n };
+}
+
 /** Counts hits and kills the process at the configured one. */
 export class CrashPoints {
   private readonly targets = new Map<string, number>();
   private readonly hits = new Map<string, number>();
 
+  /** Throws an `Error` for a spec {@link parseCrashPoint} refuses. */
   constructor(
     specs: readonly string[],
     private readonly kill: () => void = defaultKill,
   ) {
     for (const spec of specs) {
-      const [name, nth] = spec.split('@');
-      if (!CRASH_POINTS.includes(name as CrashPointName)) {
-        throw new Error(
-          `ACCORD_CRASH_POINTS: unknown point "${name}" (known: ${CRASH_POINTS.join(', ')})`,
-        );
-      }
-      const n = nth === undefined ? 1 : Number(nth);
-      if (!Number.isInteger(n) || n < 1)
-        throw new Error(`ACCORD_CRASH_POINTS: bad count in "${spec}"`);
-      this.targets.set(name!, n);
+      const { name, nth } = parseCrashPoint(spec);
+      this.targets.set(name, nth);
     }
   }
 
