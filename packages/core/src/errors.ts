@@ -7,6 +7,9 @@
 export const ERROR_CODES = {
   INVALID_REQUEST: { retryable: false, summary: 'The request is malformed or a field is invalid.' },
   PAYLOAD_TOO_LARGE: { retryable: false, summary: 'The body or a field exceeds a size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { retryable: false, summary: 'The body is not application/json.' },
+  URI_TOO_LONG: { retryable: false, summary: 'A path parameter is longer than allowed.' },
+  HEADERS_TOO_LARGE: { retryable: false, summary: 'The request headers are too large.' },
   UNAUTHORIZED: { retryable: false, summary: 'No valid bearer token was given.' },
   FORBIDDEN: { retryable: false, summary: "The token's role does not allow this action." },
   NOT_FOUND: { retryable: false, summary: 'No such route.' },

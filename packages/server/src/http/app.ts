@@ -3,7 +3,7 @@
  * auth, the native API and the system routes.
  */
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
@@ -12,7 +12,8 @@ import type { Engine } from '../engine/engine.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
-import { toErrorReply } from './error-mapping.js';
+import { clientErrorReply, toErrorReply } from './error-mapping.js';
+import { useLimitedJsonParser } from './json-body.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -40,6 +41,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: false,
+    // Malformed paths and over-long parameters answer in the same error shape as the rest.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const { status, body } = toErrorReply(error);
+      void reply.code(status).send(body);
+    },
+    // Errors Node's HTTP parser finds before Fastify sees a request (oversized headers).
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorReply(error));
+      else socket.destroy(error);
+    },
     ajv: {
       customOptions: {
         allErrors: true,
@@ -61,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  useLimitedJsonParser(app);
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorReply(error);
     if (status >= 500) {
@@ -71,7 +83,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => {
     const { status, body } = toErrorReply(
-      new AccordError('NOT_FOUND', `no route ${request.method} ${request.url}`),
+      // The path only: a query string may carry a token.
+      new AccordError(
+        'NOT_FOUND',
+        `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}`,
+      ),
     );
     return reply.code(status).send(body);
   });

@@ -9,6 +9,9 @@ import { AccordError, ValidationError } from '@accord/core';
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -93,13 +96,52 @@ export function toErrorReply(error: unknown): { status: number; body: ErrorBody 
     );
   }
   if (e.statusCode === 415) {
-    return {
-      status: 415,
-      body: { error: { code: 'INVALID_REQUEST', message: 'the body must be application/json' } },
-    };
+    return toErrorReply(
+      new AccordError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json'),
+    );
+  }
+  if (e.code === 'FST_ERR_BAD_URL') {
+    return toErrorReply(
+      new AccordError('INVALID_REQUEST', 'the path is not valid percent-encoded UTF-8'),
+    );
+  }
+  if (e.code === 'FST_ERR_MAX_PARAM_LENGTH' || e.statusCode === 414) {
+    return toErrorReply(
+      new AccordError('URI_TOO_LONG', 'a path parameter is longer than the limit'),
+    );
+  }
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return toErrorReply(
+      new AccordError('INVALID_REQUEST', 'the body is empty but content-type is application/json'),
+    );
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e instanceof SyntaxError) {
+    return toErrorReply(new AccordError('INVALID_REQUEST', 'the body is not valid JSON'));
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return toErrorReply(new AccordError('INVALID_REQUEST', e.message));
   }
   return toErrorReply(new AccordError('INTERNAL', 'internal error'));
+}
+
+/**
+ * The raw HTTP response for an error Node's parser found before any request existed:
+ * 431 for oversized headers, 400 for anything else, in the usual JSON error shape.
+ */
+export function clientErrorReply(error: { code?: string }): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const { status, body } = toErrorReply(
+    tooLarge
+      ? new AccordError('HEADERS_TOO_LARGE', 'the request headers are larger than the limit')
+      : new AccordError('INVALID_REQUEST', 'the request is not valid HTTP'),
+  );
+  const json = JSON.stringify(body);
+  return [
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(json)}`,
+    'connection: close',
+    '',
+    json,
+  ].join('\r\n');
 }

@@ -1,5 +1,5 @@
 /** The native `/v1/transactions` routes. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BranchOp, GlobalStatus, ListQuery, Mode, OpName } from '@accord/core';
 import { GLOBAL_STATUSES, MODES, newOp, ValidationError } from '@accord/core';
 import type { FieldIssue } from '@accord/core';
@@ -128,6 +128,11 @@ export async function registrationOps(
   );
 }
 
+/** Lets a route's optional body be left out: a request without one is validated as `{}`. */
+async function bodyOptional(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {};
+}
+
 /** Registers the transaction routes. */
 export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesDeps): void {
   const { engine } = deps;
@@ -177,7 +182,11 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
 
   app.post<{ Params: GidParams; Body: { waitResult?: boolean | number } | undefined }>(
     '/v1/transactions/:gid/submit',
-    { ...role('client'), schema: { params: gidParams, body: submitSchema } },
+    {
+      ...role('client'),
+      preValidation: bodyOptional,
+      schema: { params: gidParams, body: submitSchema },
+    },
     async (request) => {
       const wait = waitMs(request.body?.waitResult, deps.waitResultCapMs);
       return { transaction: transactionView(await engine.submit(request.params.gid, wait)) };
@@ -186,7 +195,11 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
 
   app.post<{ Params: GidParams; Body: { reason?: string } | undefined }>(
     '/v1/transactions/:gid/abort',
-    { ...role('client'), schema: { params: gidParams, body: abortSchema } },
+    {
+      ...role('client'),
+      preValidation: bodyOptional,
+      schema: { params: gidParams, body: abortSchema },
+    },
     async (request) => {
       const reason = request.body?.reason ?? 'aborted by client';
       return { transaction: transactionView(await engine.abort(request.params.gid, reason)) };
