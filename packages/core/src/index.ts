@@ -10,8 +10,14 @@ export * from './snowflake.js';
 export * from './store.js';
 export type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './machine/types.js';
 export { transition, nextAttemptAt } from './machine/transition.js';
-export { rulesOf, registeredOps, type ModeRules } from './machine/mode-rules.js';
-export { eligibleOps, runnableOps, forwardDone, backwardComplete } from './machine/phases.js';
+export { modesWhere, rulesOf, registeredOps, type ModeRules } from './machine/mode-rules.js';
+export {
+  backwardComplete,
+  eligibleOps,
+  forwardDone,
+  isRefusable,
+  runnableOps,
+} from './machine/phases.js';
 export {
   checkStepGraph,
   createSnapshot,

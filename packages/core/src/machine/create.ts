@@ -160,7 +160,7 @@ export function createSnapshot(
         maxAttempts: step.maxAttempts ?? null,
       }),
     );
-    if (spec.mode === 'saga' && step.compensate) {
+    if (rulesOf(spec.mode).stepsCompensate && step.compensate) {
       ops.push(newOp(step.id, 'compensate', step.compensate, i, now));
     }
   });

@@ -24,6 +24,25 @@ export interface ModeRules {
    * operator (must-succeed ops), or fail the transaction (best-effort notifications).
    */
   readonly onExhausted: 'park' | 'fail';
+  /** Where transactions of this mode are created: the transactions or the notifications API. */
+  readonly createdThrough: 'transactions' | 'notifications';
+  /** Whether a step may carry its own compensation (saga steps). */
+  readonly stepsCompensate: boolean;
+  /**
+   * How the backward ops run while `aborting`: each step's compensation once every step
+   * depending on it is undone (reverse dependency order), or every backward op at once.
+   */
+  readonly backwardOrder: 'reverse-dependencies' | 'all-at-once';
+  /**
+   * Whether the transaction's deadline still counts once submitted: a saga's timeout stops
+   * forward work; a submitted tcc, xa or msg must finish whatever the time.
+   */
+  readonly deadlineWhileSubmitted: boolean;
+  /**
+   * Whether forward ops may be delivered to a broker target: only deliveries that need no
+   * answer beyond the broker's confirmation (msg steps, notifications).
+   */
+  readonly allowsBrokerTargets: boolean;
 }
 
 const RULES: Readonly<Record<Mode, ModeRules>> = {
@@ -36,6 +55,11 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     abortTo: null,
     forwardRefusable: true,
     onExhausted: 'park',
+    createdThrough: 'transactions',
+    stepsCompensate: true,
+    backwardOrder: 'reverse-dependencies',
+    deadlineWhileSubmitted: true,
+    allowsBrokerTargets: false,
   },
   tcc: {
     forward: 'confirm',
@@ -46,6 +70,11 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     abortTo: 'aborting',
     forwardRefusable: false,
     onExhausted: 'park',
+    createdThrough: 'transactions',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: false,
   },
   xa: {
     forward: 'commit',
@@ -56,6 +85,11 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     abortTo: 'aborting',
     forwardRefusable: false,
     onExhausted: 'park',
+    createdThrough: 'transactions',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: false,
   },
   msg: {
     forward: 'action',
@@ -66,6 +100,11 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     abortTo: 'failed',
     forwardRefusable: false,
     onExhausted: 'park',
+    createdThrough: 'transactions',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: true,
   },
   notify: {
     forward: 'action',
@@ -76,12 +115,27 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     abortTo: null,
     forwardRefusable: false,
     onExhausted: 'fail',
+    createdThrough: 'notifications',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: true,
   },
 };
 
 /** The rules of a mode. */
 export function rulesOf(mode: Mode): ModeRules {
   return RULES[mode];
+}
+
+/**
+ * The modes whose rules say yes to `has`, for messages such as "is only used by sagas".
+ *
+ * @example
+ * modesWhere((r) => r.stepsCompensate); // ['saga']
+ */
+export function modesWhere(has: (rules: ModeRules) => boolean): Mode[] {
+  return (Object.keys(RULES) as Mode[]).filter((mode) => has(RULES[mode]));
 }
 
 /** The two ops a registered branch of a tcc or xa transaction carries, forward first. */

@@ -53,7 +53,9 @@ export function eligibleOps(state: DriveState): BranchOp[] {
     );
   }
   if (tx.status === 'aborting') {
-    if (tx.mode === 'saga') return ops.filter((o) => compensationReady(state, o));
+    if (rulesOf(tx.mode).backwardOrder === 'reverse-dependencies') {
+      return ops.filter((o) => compensationReady(state, o));
+    }
     const backward = backwardOpName(state);
     return ops.filter((o) => o.op === backward && o.status === 'pending');
   }
@@ -122,7 +124,7 @@ export function forwardDone(state: DriveState): boolean {
 /** Nothing is left to undo and no call is in flight. */
 export function backwardComplete(state: DriveState): boolean {
   if (state.inFlight.size > 0) return false;
-  if (state.tx.mode === 'saga') {
+  if (rulesOf(state.tx.mode).backwardOrder === 'reverse-dependencies') {
     const memo = new Map<string, boolean>();
     return state.ops
       .filter((o) => o.op === 'action')

@@ -73,7 +73,10 @@ function setStatus(
     d.tx.finishedAt = now;
     d.tx.parked = false;
   }
-  if (status !== 'prepared' && !(status === 'submitted' && d.tx.mode === 'saga')) {
+  if (
+    status !== 'prepared' &&
+    !(status === 'submitted' && rulesOf(d.tx.mode).deadlineWhileSubmitted)
+  ) {
     d.tx.deadlineAt = null;
   }
   d.txChanged = true;
@@ -321,8 +324,8 @@ function advance(d: Draft, ctx: MachineContext): BranchOp[] {
         setStatus(d, 'succeeded', null, ctx.now);
         continue;
       }
-      if (tx.mode === 'saga' && deadlinePassed) {
-        setStatus(d, 'aborting', 'saga timed out', ctx.now);
+      if (rulesOf(tx.mode).deadlineWhileSubmitted && deadlinePassed) {
+        setStatus(d, 'aborting', `${tx.mode} timed out`, ctx.now);
         continue;
       }
       break;
@@ -394,8 +397,12 @@ export function nextAttemptAt(state: DriveState, now: number): number | null {
   const times = eligibleOps(state).map((o) => o.nextAttemptAt);
   // A passed msg deadline has been acted on once the check op exists: from then on the
   // check's own retry time counts (else a check in backoff would be due again at once).
-  const checking = tx.mode === 'msg' && findOp(state.ops, CHECK_BRANCH_ID, 'check') !== undefined;
-  if (tx.deadlineAt !== null && (tx.status === 'prepared' || tx.mode === 'saga') && !checking) {
+  const rules = rulesOf(tx.mode);
+  const checking =
+    rules.onPreparedTimeout === 'check' &&
+    findOp(state.ops, CHECK_BRANCH_ID, 'check') !== undefined;
+  const deadlineCounts = tx.status === 'prepared' || rules.deadlineWhileSubmitted;
+  if (tx.deadlineAt !== null && deadlineCounts && !checking) {
     times.push(tx.deadlineAt);
   }
   if (times.length === 0) {

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } from '@accord/core';
-import { checkStepGraph, rulesOf, ValidationError } from '@accord/core';
+import { checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
+import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/index.js';
 import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
@@ -152,10 +153,10 @@ export async function toNewTransaction(
   const steps = body.steps ?? [];
   const { mode } = body;
   const rules = rulesOf(mode);
-  if (mode === 'notify') {
+  if (rules.createdThrough !== 'transactions') {
     issues.push({
       path: '/mode',
-      message: 'notifications are created with POST /v1/notifications',
+      message: `${rules.createdThrough} are created with POST /v1/${rules.createdThrough}`,
     });
   } else if (rules.registersBranches) {
     if (body.steps !== undefined) {
@@ -167,19 +168,22 @@ export async function toNewTransaction(
   } else if (steps.length === 0) {
     issues.push({ path: '/steps', message: `a ${mode} needs at least one step` });
   }
-  if (mode === 'msg') {
+  const checksBack = (r: ModeRules) => r.onPreparedTimeout === 'check';
+  if (checksBack(rules)) {
     if (body.checkUrl === undefined)
-      issues.push({ path: '/checkUrl', message: 'is required for msg' });
+      issues.push({ path: '/checkUrl', message: `is required for ${mode}` });
     else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues, pending);
   } else if (body.checkUrl !== undefined) {
-    issues.push({ path: '/checkUrl', message: 'is only used by msg transactions' });
+    const users = modesWhere(checksBack).join(', ');
+    issues.push({ path: '/checkUrl', message: `is only used by ${users} transactions` });
   }
   const specs: StepSpec[] = steps.map((step, i) => {
-    checkTargetField(ctx, step.action, `/steps/${i}/action`, issues, pending, mode === 'msg');
+    const action = `/steps/${i}/action`;
+    checkTargetField(ctx, step.action, action, issues, pending, rules.allowsBrokerTargets);
     if (step.compensate !== undefined) {
-      if (mode !== 'saga')
+      if (!rules.stepsCompensate) {
         issues.push({ path: `/steps/${i}/compensate`, message: 'is only used by sagas' });
-      else checkUrlField(ctx.policy, step.compensate, `/steps/${i}/compensate`, issues, pending);
+      } else checkUrlField(ctx.policy, step.compensate, `/steps/${i}/compensate`, issues, pending);
     }
     const payload = payloadText(step.payload);
     return {

@@ -3,7 +3,7 @@
  * delivery of one payload to one target, redelivered on a schedule until acknowledged.
  */
 import type { FieldIssue, NewTransaction, NotifySchedulePreset } from '@accord/core';
-import { NOTIFY_SCHEDULES, ValidationError } from '@accord/core';
+import { NOTIFY_SCHEDULES, rulesOf, ValidationError } from '@accord/core';
 import type { CreateContext } from './create-request.js';
 import { checkHeaders, checkTargetField, fingerprintOf } from './create-request.js';
 import type { PendingHost } from '../outbound/target-policy.js';
@@ -33,7 +33,7 @@ export async function toNewNotification(
 ): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];
   const pending: PendingHost[] = [];
-  checkTargetField(ctx, body.url, '/url', issues, pending, true);
+  checkTargetField(ctx, body.url, '/url', issues, pending, rulesOf('notify').allowsBrokerTargets);
   checkHeaders(body.headers ?? {}, issues, '/headers');
   if (issues.length === 0) issues.push(...(await ctx.policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);

@@ -1,6 +1,7 @@
 /** The engine observer that feeds metrics and structured logs. */
 import type { Logger } from 'pino';
 import type { Alert } from '@accord/core';
+import { isRefusable } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
 import type { Metrics } from './metrics.js';
 
@@ -13,7 +14,7 @@ export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserve
   return {
     branchCall(tx, op, outcome, seconds) {
       metrics.branchCalls.observe({ op: op.op, outcome: outcome.kind }, seconds);
-      const refusedForward = outcome.kind === 'failure' && tx.mode === 'saga' && op.op === 'action';
+      const refusedForward = outcome.kind === 'failure' && isRefusable(tx.mode, op.op);
       if (outcome.kind !== 'success' && !refusedForward) {
         metrics.retries.inc({ op: op.op });
         logger.debug(

@@ -1,6 +1,6 @@
 /** The native `/v1/notifications` routes: best-effort notifications owned by the server. */
 import type { FastifyInstance } from 'fastify';
-import { AccordError } from '@accord/core';
+import { AccordError, rulesOf } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
 import { requireRole, type Authorizer } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
@@ -39,7 +39,7 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
     { ...client, schema: { params: notificationParams } },
     async (request) => {
       const { snapshot, history } = await engine.get(request.params.id);
-      if (snapshot.tx.mode !== 'notify') {
+      if (rulesOf(snapshot.tx.mode).createdThrough !== 'notifications') {
         throw new AccordError(
           'TRANSACTION_NOT_FOUND',
           `no notification with id "${request.params.id}"`,
