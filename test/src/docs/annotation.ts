@@ -4,8 +4,9 @@
  * - `ts [prelude=NAME] [needs=xa-postgres]`: compiled, then run against the live
  *   coordinator with the named prelude supplying the context the snippet assumes;
  * - `typecheck [prelude=NAME] (why it cannot run)`: compiled only;
- * - `sh [background]`: run with bash against the live coordinator (`background`: left
- *   running until the next level-2 heading, like a service the next blocks call);
+ * - `sh [background] [parked=GID]`: run with bash against the live coordinator
+ *   (`background`: left running until the next level-2 heading, like a service the next
+ *   blocks call; `parked=GID`: the documented GID stands for a parked transaction);
  * - `json-request post=/v1/PATH`: posted to the live coordinator, must answer 2xx;
  * - `json-response`: must match the output of the block run just before it, where
  *   `"…"` keys stand for fields left out;

@@ -18,6 +18,7 @@ import {
 import type { CompiledSnippet } from './compile-snippets.js';
 import type { DocsService, DocsWorld } from './docs-world.js';
 import type { CodeBlock } from './markdown-blocks.js';
+import { createParkedTransaction } from './parked-transaction.js';
 
 /** Services each prelude's context needs. */
 export const PRELUDE_NEEDS: Readonly<Record<string, readonly DocsService[]>> = {
@@ -31,8 +32,11 @@ export const PRELUDE_NEEDS: Readonly<Record<string, readonly DocsService[]>> = {
   'xa-participant': ['xa-postgres'],
 };
 
-/** Longest a block may run (a loaded machine included). */
-const BLOCK_TIMEOUT_MS = 30_000;
+/**
+ * Longest a block may run. Generous: on a loaded machine each `accord` command of a
+ * shell block pays the CLI's start-up, and a block may hold several.
+ */
+const BLOCK_TIMEOUT_MS = 60_000;
 
 /** What running a block did. */
 export type BlockOutcome = { readonly ran: true } | { readonly ran: false; readonly why: string };
@@ -150,8 +154,26 @@ export class BlockRunner {
     };
   }
 
+  /**
+   * Runs a shell block to its end. With `parked=GID`, the documented gid stands for a
+   * parked transaction made for the block.
+   */
   private async runShell(block: CodeBlock): Promise<BlockOutcome> {
-    const result = await runToEnd(this.bash(block), BLOCK_TIMEOUT_MS);
+    const documentedGid = block.annotation?.options['parked'];
+    if (documentedGid === undefined) return this.runShellAs(block, block);
+    const parked = await createParkedTransaction(this.world.addresses.coordinatorUrl);
+    try {
+      return await this.runShellAs(block, {
+        ...block,
+        code: block.code.replaceAll(documentedGid, parked.gid),
+      });
+    } finally {
+      await parked.close();
+    }
+  }
+
+  private async runShellAs(block: CodeBlock, rewritten: CodeBlock): Promise<BlockOutcome> {
+    const result = await runToEnd(this.bash(rewritten), BLOCK_TIMEOUT_MS);
     if (result.code !== 0)
       throw new Error(`${where(block)}: the commands failed: ${describeFailure(result)}`);
     this.lastOutput = { where: where(block), text: result.stdout };
