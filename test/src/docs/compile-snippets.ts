@@ -18,6 +18,8 @@ export interface SnippetSource {
   readonly code: string;
   /** Prelude name (a module in dist/docs/preludes), or undefined for none. */
   readonly prelude: string | undefined;
+  /** Code appended after the block (checks on what it declares), if any. */
+  readonly epilogue?: string | undefined;
 }
 
 /** A compiled block. */
@@ -107,7 +109,8 @@ export function compileSnippets(
       header = line;
     }
     const tsPath = join(dirs.snippetDir, `${slug(source.where)}.ts`);
-    writeFileSync(tsPath, `${header}\n${source.code}\n// end of block\nexport {};\n`);
+    const epilogue = source.epilogue ?? '';
+    writeFileSync(tsPath, `${header}\n${source.code}\n// end of block\n${epilogue}\nexport {};\n`);
     byPath.set(tsPath, source);
     snippets.set(source.where, { where: source.where, jsPath: tsPath.replace(/\.ts$/, '.js') });
   }
@@ -125,9 +128,16 @@ export function compileSnippets(
       continue;
     }
     const { line } = d.file.getLineAndCharacterOfPosition(d.start);
-    const mdLine = source.fenceLine + line + 1 - HEADER_LINES;
-    const inHeader = line < HEADER_LINES ? ` (in the import of prelude "${source.prelude}")` : '';
-    errors.push(`${source.file}:${mdLine}: TS${d.code} ${message}${inHeader}`);
+    const blockLines = source.code.split('\n').length;
+    if (line < HEADER_LINES) {
+      errors.push(
+        `${source.where}: TS${d.code} ${message} (in the import of prelude "${source.prelude}")`,
+      );
+    } else if (line >= HEADER_LINES + blockLines) {
+      errors.push(`${source.where}: TS${d.code} ${message} (in the check after the block)`);
+    } else {
+      errors.push(`${source.file}:${source.fenceLine + line}: TS${d.code} ${message}`);
+    }
   }
   return { snippets, errors };
 }

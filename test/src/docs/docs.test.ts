@@ -16,6 +16,7 @@ import { killAll } from './child-processes.js';
 import { compileSnippets, type CompileResult } from './compile-snippets.js';
 import { startDocsWorld, type DocsWorld } from './docs-world.js';
 import { CODE_LANGS, readCodeBlocks, type CodeBlock } from './markdown-blocks.js';
+import { PRELUDE_EPILOGUES } from './prelude-epilogues.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -84,6 +85,7 @@ describe('docs that run', () => {
           fenceLine: b.line,
           code: rewriteAddresses(b.code, addresses),
           prelude: b.annotation?.options['prelude'],
+          epilogue: PRELUDE_EPILOGUES[b.annotation?.options['prelude'] ?? ''],
         })),
       {
         repoRoot,

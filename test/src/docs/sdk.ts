@@ -17,4 +17,6 @@ export {
   xaLocalHandler,
   xaPhaseTwoHandler,
   type AccordContext,
+  type Attempt,
+  type Transaction,
 } from '@accord/client';
