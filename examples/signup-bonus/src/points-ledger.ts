@@ -64,7 +64,7 @@ export function openPointsLedger(url: string, poolSize = 10): PointsLedger {
 
     async migrate() {
       await pool.query(POINTS_DDL);
-      await inbox.ensureSchema(pool);
+      await inbox.migrate(pool);
     },
 
     async grantSignupBonus({ messageId, event }) {

@@ -57,7 +57,7 @@ export interface SignUpOptions {
 /** Creates the `users` table and the outbox table with its indexes. */
 export async function migrateUserStore(pool: pg.Pool, outbox: PgOutbox): Promise<void> {
   await pool.query(USERS_DDL);
-  await outbox.ensureSchema(pool);
+  await outbox.migrate(pool);
 }
 
 /**

@@ -211,7 +211,7 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
     pool.on('error', () => undefined);
     try {
       const inbox = pgInbox({ consumer: 'orders' });
-      await inbox.ensureSchema(pool);
+      await inbox.migrate(pool);
       await pool.query('CREATE TABLE applied (gid text NOT NULL)');
       const consume = async (message: amqp.GetMessage) => {
         const client = await pool.connect();

@@ -45,8 +45,8 @@ describe('outbox relayed to the coordinator as msg, consumed behind an inbox', a
     schema = await createTempSchema('accord_outbox_e2e');
     pool = new pg.Pool({ connectionString: schema.url, max: 8 });
     pool.on('error', () => undefined);
-    await outbox.ensureSchema(pool);
-    await inbox.ensureSchema(pool);
+    await outbox.migrate(pool);
+    await inbox.migrate(pool);
     await pool.query('CREATE TABLE users (id text PRIMARY KEY)');
     await pool.query('CREATE TABLE grants (user_id text NOT NULL, points int NOT NULL)');
     const grant = accordHandler<{ userId: string }, { applied: boolean }>(

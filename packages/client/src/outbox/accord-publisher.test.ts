@@ -127,7 +127,7 @@ describe('accordPublisher', () => {
     const dir = tempDir('accord-outbox-accord-');
     const db = new Database(join(dir.path, 'producer.db'));
     const outbox = sqliteOutbox();
-    outbox.ensureSchema(db);
+    outbox.migrate(db);
     const checkBack = createServer(
       accordHandler(checkBackHandler((gid) => outbox.checkPrepared(db, gid))),
     );

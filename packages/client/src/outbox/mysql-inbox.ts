@@ -12,7 +12,7 @@ import { checkAge } from './validate.js';
 /** The inbox on MySQL/MariaDB (see {@link mysqlInbox}). */
 export interface MysqlInbox extends InboxSetup {
   /** Creates the table if missing. DDL commits implicitly: call it outside a transaction. */
-  ensureSchema(db: MysqlQueryable): Promise<void>;
+  migrate(db: MysqlQueryable): Promise<void>;
   /**
    * Runs `fn` at most once per message id (for this inbox's consumer). `tx` must be a
    * connection inside the caller's `beginTransaction()`: the inbox row commits or rolls
@@ -41,7 +41,7 @@ const affected = (header: unknown): number => {
  *
  * @example
  * const inbox = mysqlInbox({ consumer: 'billing' });
- * await inbox.ensureSchema(pool);
+ * await inbox.migrate(pool);
  *
  * const conn = await pool.getConnection();
  * try {
@@ -64,7 +64,7 @@ export function mysqlInbox(options: InboxOptions = {}): MysqlInbox {
     consumer,
     ddl: sql.ddl,
 
-    async ensureSchema(db) {
+    async migrate(db) {
       for (const statement of sql.ddl) await db.query(statement);
     },
 

@@ -57,7 +57,7 @@ const outboxHarness: OutboxHarness = {
     tables += 1;
     const table = `outbox_${tables}`;
     const outbox = mysqlOutbox({ table, clock });
-    await outbox.ensureSchema(db());
+    await outbox.migrate(db());
     await db().query(`CREATE TABLE ${table}_business (topic varchar(255)) ENGINE=InnoDB`);
     return {
       produce: (messages, { fail = false } = {}) =>
@@ -113,7 +113,7 @@ const inboxHarness: InboxHarness = {
       a: mysqlInbox({ table, consumer: 'a', clock }),
       b: mysqlInbox({ table, consumer: 'b', clock }),
     };
-    await inboxes.a.ensureSchema(db());
+    await inboxes.a.migrate(db());
     await db().query(`CREATE TABLE ${table}_effects (message_id varchar(128)) ENGINE=InnoDB`);
     return {
       consume: (messageId, { consumer = 'a', holdMs = 0, fail = false } = {}) =>
@@ -155,7 +155,7 @@ if (skip === null) {
   describe('mysql outbox specifics', () => {
     test('the table has the documented columns, binary collation and a due index', async () => {
       const outbox = mysqlOutbox({ table: 'outbox_ddl' });
-      await Promise.all([outbox.ensureSchema(db()), outbox.ensureSchema(db(1))]);
+      await Promise.all([outbox.migrate(db()), outbox.migrate(db(1))]);
       const [columns] = await db().query<mysql.RowDataPacket[]>(
         `SELECT column_name AS name, collation_name AS c FROM information_schema.columns
           WHERE table_schema = DATABASE() AND table_name = 'outbox_ddl' ORDER BY ordinal_position`,
@@ -191,7 +191,7 @@ if (skip === null) {
 
     test('ids differing only in case are distinct messages', async () => {
       const outbox = mysqlOutbox({ table: 'outbox_case' });
-      await outbox.ensureSchema(db());
+      await outbox.migrate(db());
       await inTransaction(async (conn) => {
         await outbox.add(conn, { id: 'Order-1', topic: 't', payload: 1 });
         await outbox.add(conn, { id: 'order-1', topic: 't', payload: 2 });
@@ -205,7 +205,7 @@ if (skip === null) {
     test('a database-qualified table name works end to end', async () => {
       assert.ok(database);
       const outbox = mysqlOutbox({ table: `${database.database}.qualified_outbox` });
-      await outbox.ensureSchema(db());
+      await outbox.migrate(db());
       await inTransaction((conn) => outbox.add(conn, { topic: 't', payload: { a: 'é' } }));
       const rec = new PublishRecorder();
       const relay = outbox.relay({ db: db(), publisher: rec.publisher(), autoStart: false });

@@ -43,7 +43,7 @@ export interface MysqlOutbox {
   /** Its `CREATE TABLE IF NOT EXISTS` statement (indexes inline). */
   readonly ddl: readonly string[];
   /** Creates the table if missing. DDL commits implicitly: call it outside a transaction. */
-  ensureSchema(db: MysqlQueryable): Promise<void>;
+  migrate(db: MysqlQueryable): Promise<void>;
   /**
    * Writes a message with `tx`, a connection inside the caller's `beginTransaction()`: it
    * is published if and only if that transaction commits. Resolves to the message id.
@@ -116,7 +116,7 @@ function mysqlRelayStore(db: MysqlRelayPoolLike, sql: OutboxSql): RelayStore {
  *
  * @example
  * const outbox = mysqlOutbox();
- * await outbox.ensureSchema(pool);
+ * await outbox.migrate(pool);
  *
  * const conn = await pool.getConnection();
  * try {
@@ -141,7 +141,7 @@ export function mysqlOutbox(options: OutboxOptions = {}): MysqlOutbox {
     table,
     ddl: sql.ddl,
 
-    async ensureSchema(db) {
+    async migrate(db) {
       for (const statement of sql.ddl) await db.query(statement);
     },
 

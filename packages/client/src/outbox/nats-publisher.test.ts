@@ -87,7 +87,7 @@ if (skip === null) {
       const db = new Database(join(dir.path, 'outbox.db'));
       try {
         const outbox = sqliteOutbox();
-        outbox.ensureSchema(db);
+        outbox.migrate(db);
         const ids = db.transaction(() =>
           [1, 2, 3].map((i) => outbox.add(db, { topic: 'order.placed', payload: { i } })),
         )();

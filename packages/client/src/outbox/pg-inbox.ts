@@ -12,7 +12,7 @@ import { checkAge } from './validate.js';
 /** The inbox on PostgreSQL (see {@link pgInbox}). */
 export interface PgInbox extends InboxSetup {
   /** Creates the table if missing (safe to race). */
-  ensureSchema(db: PgQueryable): Promise<void>;
+  migrate(db: PgQueryable): Promise<void>;
   /**
    * Runs `fn` at most once per message id (for this inbox's consumer). `tx` must be a
    * client inside the caller's `BEGIN`: the inbox row commits or rolls back with `fn`'s
@@ -35,7 +35,7 @@ export interface PgInbox extends InboxSetup {
  *
  * @example
  * const inbox = pgInbox({ consumer: 'billing' });
- * await inbox.ensureSchema(pool);
+ * await inbox.migrate(pool);
  *
  * // in a message handler:
  * const client = await pool.connect();
@@ -59,7 +59,7 @@ export function pgInbox(options: InboxOptions = {}): PgInbox {
     consumer,
     ddl: sql.ddl,
 
-    async ensureSchema(db) {
+    async migrate(db) {
       for (const statement of sql.ddl) {
         try {
           await db.query(statement);

@@ -57,7 +57,7 @@ const outboxHarness: OutboxHarness = {
     tables += 1;
     const table = `outbox_${tables}`;
     const outbox = pgOutbox({ table, clock });
-    await outbox.ensureSchema(db());
+    await outbox.migrate(db());
     await db().query(`CREATE TABLE ${table}_business (topic text)`);
     return {
       produce: (messages, { fail = false } = {}) =>
@@ -113,7 +113,7 @@ const inboxHarness: InboxHarness = {
       a: pgInbox({ table, consumer: 'a', clock }),
       b: pgInbox({ table, consumer: 'b', clock }),
     };
-    await inboxes.a.ensureSchema(db());
+    await inboxes.a.migrate(db());
     await db().query(`CREATE TABLE ${table}_effects (message_id text)`);
     return {
       consume: (messageId, { consumer = 'a', holdMs = 0, fail = false } = {}) =>
@@ -153,10 +153,10 @@ if (skip === null) {
   );
 
   describe('postgres outbox specifics', () => {
-    test('the table has the documented columns, a partial index on pending rows, and racing ensureSchema is safe', async () => {
+    test('the table has the documented columns, a partial index on pending rows, and racing migrate is safe', async () => {
       const outbox = pgOutbox({ table: 'outbox_ddl' });
-      await Promise.all([outbox.ensureSchema(db()), outbox.ensureSchema(db(1))]);
-      await outbox.ensureSchema(db());
+      await Promise.all([outbox.migrate(db()), outbox.migrate(db(1))]);
+      await outbox.migrate(db());
       const { rows: columns } = await db().query<{ name: string }>(
         `SELECT column_name AS name FROM information_schema.columns
           WHERE table_schema = current_schema() AND table_name = 'outbox_ddl'
@@ -191,7 +191,7 @@ if (skip === null) {
     test('a schema-qualified table name works end to end', async () => {
       assert.ok(schema);
       const outbox = pgOutbox({ table: `${schema.schema}.qualified_outbox` });
-      await outbox.ensureSchema(db());
+      await outbox.migrate(db());
       const id = await inTransaction((client) =>
         outbox.add(client, { topic: 't', payload: [1, 'two'] }),
       );

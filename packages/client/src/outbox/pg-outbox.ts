@@ -27,7 +27,7 @@ export interface PgOutbox {
   /** Its `CREATE TABLE IF NOT EXISTS` and `CREATE INDEX IF NOT EXISTS` statements. */
   readonly ddl: readonly string[];
   /** Creates the table and its indexes if missing (safe to race). */
-  ensureSchema(db: PgQueryable): Promise<void>;
+  migrate(db: PgQueryable): Promise<void>;
   /**
    * Writes a message with `tx`, a client inside the caller's `BEGIN`: it is published if
    * and only if that transaction commits. Resolves to the message id. Throws
@@ -76,7 +76,7 @@ function pgRelayStore(db: PgQueryable, sql: OutboxSql): RelayStore {
  *
  * @example
  * const outbox = pgOutbox();
- * await outbox.ensureSchema(pool);
+ * await outbox.migrate(pool);
  *
  * const client = await pool.connect();
  * try {
@@ -102,7 +102,7 @@ export function pgOutbox(options: OutboxOptions = {}): PgOutbox {
     table,
     ddl: sql.ddl,
 
-    async ensureSchema(db) {
+    async migrate(db) {
       for (const statement of sql.ddl) {
         try {
           await db.query(statement);

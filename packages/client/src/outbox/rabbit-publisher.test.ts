@@ -153,7 +153,7 @@ if (skip === null) {
         timeoutMs: 1_000,
       });
       const outbox = sqliteOutbox();
-      outbox.ensureSchema(db);
+      outbox.migrate(db);
       const add = (n: number) =>
         db.transaction(() =>
           Array.from({ length: n }, (_, i) =>

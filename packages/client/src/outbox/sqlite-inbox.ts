@@ -13,7 +13,7 @@ import { checkAge } from './validate.js';
 /** The inbox on SQLite (see {@link sqliteInbox}). */
 export interface SqliteInbox extends InboxSetup {
   /** Creates the table if missing. */
-  ensureSchema(db: SqliteQueryableLike): void;
+  migrate(db: SqliteQueryableLike): void;
   /**
    * Runs the synchronous `fn` at most once per message id (for this inbox's consumer).
    * Call it inside `db.transaction(...)`: the inbox row commits or rolls back with `fn`'s
@@ -31,7 +31,7 @@ export interface SqliteInbox extends InboxSetup {
  *
  * @example
  * const inbox = sqliteInbox({ consumer: 'billing' });
- * inbox.ensureSchema(db);
+ * inbox.migrate(db);
  *
  * const result = db.transaction(() =>
  *   inbox.consume(db, message.id, () => db.prepare('UPDATE wallet SET points = points + 10 WHERE user_id = ?').run(userId)),
@@ -47,7 +47,7 @@ export function sqliteInbox(options: InboxOptions = {}): SqliteInbox {
     consumer,
     ddl: sql.ddl,
 
-    ensureSchema(db) {
+    migrate(db) {
       for (const statement of sql.ddl) db.prepare(statement).run();
     },
 

@@ -41,7 +41,7 @@ const outboxHarness: OutboxHarness = {
     tables += 1;
     const table = `outbox_${tables}`;
     const outbox = sqliteOutbox({ table, clock });
-    outbox.ensureSchema(first);
+    outbox.migrate(first);
     first.exec(`CREATE TABLE ${table}_business (topic TEXT)`);
     return {
       produce: (messages, { fail = false } = {}) =>
@@ -95,7 +95,7 @@ const inboxHarness: InboxHarness = {
       a: sqliteInbox({ table, consumer: 'a', clock }),
       b: sqliteInbox({ table, consumer: 'b', clock }),
     };
-    inboxes.a.ensureSchema(first);
+    inboxes.a.migrate(first);
     first.exec(`CREATE TABLE ${table}_effects (message_id TEXT)`);
     return {
       consume: (messageId, { consumer = 'a', fail = false } = {}) =>
@@ -158,7 +158,7 @@ describe('sqlite outbox specifics', () => {
   test('a relay in another process and one here share the rows: never the same row at once, each exactly once', async () => {
     const table = 'outbox_two_processes';
     const outbox = sqliteOutbox({ table });
-    outbox.ensureSchema(first);
+    outbox.migrate(first);
     const total = 300;
     const ids = first.transaction(() =>
       Array.from({ length: total }, (_, i) => outbox.add(first, { topic: 't', payload: i })),
@@ -195,7 +195,7 @@ describe('sqlite outbox specifics', () => {
   test('inbox: a duplicate from another process waits for its commit, then skips', async () => {
     const table = 'inbox_two_processes';
     const inbox = sqliteInbox({ table, consumer: 'a' });
-    inbox.ensureSchema(first);
+    inbox.migrate(first);
     first.exec(`CREATE TABLE ${table}_effects (message_id TEXT)`);
     const holder = startChild(['hold-inbox', file, table, 'a', 'm-x', '200']);
     await holder.printed('holding');
@@ -216,10 +216,10 @@ describe('sqlite outbox specifics', () => {
 
   test('add and consume refuse to run outside a transaction; consume refuses async work', () => {
     const outbox = sqliteOutbox({ table: 'outbox_guard' });
-    outbox.ensureSchema(first);
+    outbox.migrate(first);
     assert.throws(() => outbox.add(first, { topic: 't', payload: 1 }), /inside db\.transaction/);
     const inbox = sqliteInbox({ table: 'inbox_guard' });
-    inbox.ensureSchema(first);
+    inbox.migrate(first);
     assert.throws(() => inbox.consume(first, 'm', () => 1), /inside db\.transaction/);
     assert.throws(
       () =>
@@ -234,8 +234,8 @@ describe('sqlite outbox specifics', () => {
 
   test('the table has the documented columns and partial indexes', () => {
     const outbox = sqliteOutbox({ table: 'outbox_ddl' });
-    outbox.ensureSchema(first);
-    outbox.ensureSchema(first);
+    outbox.migrate(first);
+    outbox.migrate(first);
     const columns = first.prepare('PRAGMA table_info(outbox_ddl)').all() as { name: string }[];
     assert.deepEqual(
       columns.map((c) => c.name),

@@ -45,7 +45,7 @@ export interface SqliteOutbox {
   /** Its `CREATE TABLE IF NOT EXISTS` and `CREATE INDEX IF NOT EXISTS` statements. */
   readonly ddl: readonly string[];
   /** Creates the table and its indexes if missing. */
-  ensureSchema(db: SqliteQueryableLike): void;
+  migrate(db: SqliteQueryableLike): void;
   /**
    * Writes a message inside the enclosing `db.transaction(...)`: it is published if and
    * only if that transaction commits. Returns the message id. Throws `ValidationError` for
@@ -89,7 +89,7 @@ export function statementCache(): (
  *
  * @example
  * const outbox = sqliteOutbox();
- * outbox.ensureSchema(db);
+ * outbox.migrate(db);
  *
  * const id = db.transaction(() => {
  *   db.prepare('INSERT INTO users (id, name) VALUES (?, ?)').run(userId, name);
@@ -125,7 +125,7 @@ export function sqliteOutbox(options: OutboxOptions = {}): SqliteOutbox {
     table,
     ddl: sql.ddl,
 
-    ensureSchema(db) {
+    migrate(db) {
       for (const statement of sql.ddl) db.prepare(statement).run();
     },
 
