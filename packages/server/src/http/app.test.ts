@@ -350,6 +350,10 @@ describe('native API input handling', () => {
     assert.equal((await server.app.inject({ url: '/readyz' })).statusCode, 200);
     const metrics = await server.app.inject({ url: '/metrics' });
     assert.match(metrics.body, /accord_transactions_total/);
+    // The process family carries the accord prefix once.
+    assert.match(metrics.body, /^accord_process_cpu_seconds_total \d/m);
+    assert.match(metrics.body, /^accord_nodejs_eventloop_lag_seconds \d/m);
+    assert.doesNotMatch(metrics.body, /accord_process_process_|accord_process_nodejs_/);
     const openapi = await server.app.inject({ url: '/openapi.json' });
     const doc = openapi.json<{ openapi: string; paths: Record<string, unknown> }>();
     assert.match(doc.openapi, /^3\./);

@@ -19,7 +19,9 @@ export interface Metrics {
 /** Creates the instruments; `parked` and `active` are read from their sources at scrape time. */
 export function createMetrics(store: Store, activeCount: () => number): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'accord_process_' });
+  // prom-client's names already start with `process_` / `nodejs_`: the prefix is only
+  // `accord_`, giving `accord_process_cpu_seconds_total`, `accord_nodejs_heap_size_used_bytes`.
+  collectDefaultMetrics({ register: registry, prefix: 'accord_' });
   return {
     registry,
     transactions: new Counter({
