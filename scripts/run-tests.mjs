@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { startForTests as startRedisCluster } from './redis-cluster.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'examples', 'test'].map((d) => join(root, d));
@@ -56,6 +57,9 @@ const prepared = spawnSync(process.execPath, [join(root, 'scripts', 'prepare-ser
 });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
+// A private Redis Cluster; it sets ACCORD_TEST_REDIS_CLUSTER_URL for the suites.
+const redisCluster = await startRedisCluster();
 const first = run(parallel, process.env.ACCORD_TEST_CONCURRENCY ?? '2');
 const second = run(serial, '1');
+await redisCluster.stop();
 process.exit(first || second);

@@ -284,3 +284,9 @@ export async function waitFor<T>(
   }
 }
 export { TcpProxy } from './tcp-proxy.js';
+export {
+  REDIS_CLUSTER,
+  createTempClusterKeyPrefix,
+  dropClusterKeys,
+  requireRedisCluster,
+} from './redis-cluster.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccordClient } from '@accord/client';
-import { requireService, waitFor } from '@accord/testkit';
+import { waitFor } from '@accord/testkit';
 import type { BankWorld, WorldStore } from '../support/bank-world.js';
 import {
   allSettled,
@@ -16,6 +16,7 @@ import {
   startWorld,
   survivor,
 } from '../support/bank-world.js';
+import { requireWorldStore } from '../support/redis-cluster-world.js';
 import { transferBurst } from './transfer-load.js';
 
 const OPENING = 5_000;
@@ -48,9 +49,10 @@ async function leasesLost(world: BankWorld, replica: number): Promise<number> {
   return Number(line?.split(' ')[1] ?? 0);
 }
 
-for (const store of ['postgres', 'mariadb', 'redis'] as const satisfies readonly WorldStore[]) {
+const STORES = ['postgres', 'mariadb', 'redis', 'redis-cluster'] as const;
+for (const store of STORES satisfies readonly WorldStore[]) {
   describe(`three replicas on ${store}`, async () => {
-    const skip = await requireService(store);
+    const skip = await requireWorldStore(store);
 
     it(
       'share the load, survive a kill -9 of one, and never drive a transaction twice at once',

@@ -17,6 +17,7 @@ import {
   waitFor,
 } from '@accord/testkit';
 import { CoordinatorProcess } from './coordinator-process.js';
+import { redisClusterStorage } from './redis-cluster-world.js';
 
 /** A running world; `close()` tears everything down. */
 export interface BankWorld {
@@ -40,7 +41,7 @@ export interface BankWorld {
 }
 
 /** A coordinator store a world can run on. */
-export type WorldStore = 'sqlite' | 'postgres' | 'mariadb' | 'redis';
+export type WorldStore = 'sqlite' | 'postgres' | 'mariadb' | 'redis' | 'redis-cluster';
 
 /** Options of a world. */
 export interface WorldOptions {
@@ -61,6 +62,7 @@ async function coordinatorStorage(
   store: WorldStore,
 ): Promise<{ url?: string; drop(): Promise<void> }> {
   if (store === 'sqlite') return { drop: async () => undefined };
+  if (store === 'redis-cluster') return redisClusterStorage();
   const skip = await requireService(store);
   if (skip) throw new Error(skip);
   if (store === 'postgres') {

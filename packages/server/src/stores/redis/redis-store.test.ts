@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
+  createTempClusterKeyPrefix,
   createTempKeyPrefix,
+  requireRedisCluster,
   requireService,
-  uniqueName,
   type TempKeyPrefix,
 } from '@accord/testkit';
 import { T, sagaSnapshot, seed, txRecord, writeOf } from '../conformance/fixtures.js';
@@ -14,9 +15,8 @@ import { RedisKeys } from './redis-keys.js';
 import { RedisStore, type RedisFaultPoint, type RedisStoreOptions } from './redis-store.js';
 
 const skip = await requireService('redis');
-// Redis Cluster has no testkit service yet: the suite runs when a seed node is named,
-// e.g. redis://127.0.0.1:7000 (a local cluster: `redis-cli --cluster create ...`).
-const clusterUrl = process.env['ACCORD_TEST_REDIS_CLUSTER_URL'];
+// `npm test` starts a private 3-master cluster (scripts/redis-cluster.mjs).
+const clusterSkip = await requireRedisCluster();
 
 /** The hash tag Redis Cluster hashes a key by (the whole key if it has none). */
 function hashTag(key: string): string {
@@ -309,49 +309,22 @@ describe('redis store', { skip: skip ?? false }, () => {
   });
 });
 
-/** Deletes every key holding `prefix` on every master of a cluster. */
-async function dropClusterPrefix(url: string, prefix: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  const cluster = new Cluster([{ host: hostname, port: Number(port || 6379) }]);
-  try {
-    await cluster.ping();
-    for (const node of cluster.nodes('master')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        // One key at a time: the keys of one node still span several slots.
-        for (const key of keys) await node.unlink(key);
-      } while (cursor !== '0');
-    }
-  } finally {
-    cluster.disconnect();
-  }
-}
-
-describe(
-  'redis store on Redis Cluster',
-  {
-    skip: clusterUrl ? false : 'set ACCORD_TEST_REDIS_CLUSTER_URL to a cluster seed node',
-  },
-  () => {
-    storeConformance('redis cluster', () => {
-      const url = clusterUrl ?? '';
-      const prefix = `${uniqueName('accord_store')}:`;
-      const stores: RedisStore[] = [];
-      const open = () => {
-        const store = new RedisStore({ url, cluster: true, keyPrefix: prefix });
-        stores.push(store);
-        return store;
-      };
-      return Promise.resolve({
-        store: open(),
-        openAnother: () => Promise.resolve(open()),
-        async cleanup() {
-          for (const store of stores) await store.close();
-          await dropClusterPrefix(url, prefix);
-        },
-      });
+describe('redis store on Redis Cluster', { skip: clusterSkip ?? false }, () => {
+  storeConformance('redis cluster', () => {
+    const keys = createTempClusterKeyPrefix('accord_store');
+    const stores: RedisStore[] = [];
+    const open = () => {
+      const store = new RedisStore({ url: keys.url, cluster: true, keyPrefix: keys.prefix });
+      stores.push(store);
+      return store;
+    };
+    return Promise.resolve({
+      store: open(),
+      openAnother: () => Promise.resolve(open()),
+      async cleanup() {
+        for (const store of stores) await store.close();
+        await keys.drop();
+      },
     });
-  },
-);
+  });
+});
