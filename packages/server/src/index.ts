@@ -13,12 +13,9 @@ export {
 export { CRASH_POINTS, type CrashPointName } from './engine/crash-points.js';
 export { HTTP_STATUS } from './http/error-mapping.js';
 export { openStore } from './stores/open-store.js';
-export {
-  BrokerRegistry,
-  BrokerBranchCaller,
-  parseBrokersSetting,
-  parseBrokerTarget,
-  isBrokerTarget,
-  type BrokerConfig,
-  type BrokerTarget,
-} from './brokers/index.js';
+// From the modules themselves, not './brokers/index.js': that one also exports the
+// publishers, whose client libraries load only when a broker is used.
+export { BrokerRegistry } from './brokers/broker-registry.js';
+export { BrokerBranchCaller } from './brokers/broker-branch-caller.js';
+export { parseBrokersSetting, type BrokerConfig } from './brokers/broker-config.js';
+export { parseBrokerTarget, isBrokerTarget, type BrokerTarget } from './brokers/broker-target.js';

@@ -1,13 +1,12 @@
 /**
  * The configured brokers by name, each behind a {@link Publisher}. Connections open on the
- * first publish to a broker, so a broker nobody targets is never contacted.
+ * first publish to a broker, so a broker nobody targets is never contacted, and its
+ * client library (amqplib, nats) is not even loaded.
  */
 import type { Clock } from '@accord/core';
 import type { BrokerConfig } from './broker-config.js';
 import { brokerTargetProblem, unknownBroker, type BrokerTarget } from './broker-target.js';
-import { NatsPublisher } from './nats-publisher.js';
 import type { BrokerMessage, Publisher, PublishResult } from './publisher.js';
-import { RabbitPublisher } from './rabbitmq-publisher.js';
 
 /** Settings shared by the publishers of a {@link BrokerRegistry}. */
 export interface BrokerRegistryOptions {
@@ -86,10 +85,27 @@ export class BrokerRegistry {
   }
 }
 
+/** The built-in publisher of a broker, whose module is imported on the first publish. */
 function builtIn(config: BrokerConfig, options: BrokerRegistryOptions): Publisher {
   const { name, url } = config;
   const { clock, connectTimeoutMs, reconnectWaitMs } = options;
-  return config.kind === 'rabbitmq'
-    ? new RabbitPublisher({ name, url, clock, connectTimeoutMs })
-    : new NatsPublisher({ name, url, connectTimeoutMs, reconnectWaitMs });
+  let loaded: Promise<Publisher> | undefined;
+  const load = (): Promise<Publisher> =>
+    (loaded ??=
+      config.kind === 'rabbitmq'
+        ? import('./rabbitmq-publisher.js').then(
+            ({ RabbitPublisher }) => new RabbitPublisher({ name, url, clock, connectTimeoutMs }),
+          )
+        : import('./nats-publisher.js').then(
+            ({ NatsPublisher }) =>
+              new NatsPublisher({ name, url, connectTimeoutMs, reconnectWaitMs }),
+          ));
+  return {
+    kind: config.kind,
+    publish: async (target, message, timeoutMs) =>
+      (await load()).publish(target, message, timeoutMs),
+    close: async () => {
+      if (loaded) await (await loaded).close();
+    },
+  };
 }

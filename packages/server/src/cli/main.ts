@@ -6,9 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { startServer } from '../server.js';
-import { runMigrateCommand } from './migrate-command.js';
-import { runTxCommand } from './tx-command.js';
 
 const USAGE = `usage:
   accord serve [--host H] [--port P] [--data-dir D] [--store URL]
@@ -37,6 +34,9 @@ async function serve(args: string[]): Promise<void> {
     dataDir: values['data-dir'],
     store: values.store,
   });
+  // Each command loads only what it uses: `tx` never loads the server, `serve` never
+  // loads the client SDK.
+  const { startServer } = await import('../server.js');
   const server = await startServer(config);
   let stopping = false;
   const stop = (signal: string) => {
@@ -61,9 +61,9 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(rest);
     case 'migrate':
-      return runMigrateCommand(rest);
+      return (await import('./migrate-command.js')).runMigrateCommand(rest);
     case 'tx':
-      return runTxCommand(rest);
+      return (await import('./tx-command.js')).runTxCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -8,7 +8,7 @@ import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } f
 import { checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
 import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
-import { isBrokerTarget } from '../brokers/index.js';
+import { isBrokerTarget } from '../brokers/broker-target.js';
 import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
 
 /** The create body as the schema guarantees it. */

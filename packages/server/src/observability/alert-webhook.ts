@@ -5,7 +5,6 @@
  * (parked flag, failed status), in metrics and in the error log.
  */
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import type { Alert, Clock, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
@@ -92,6 +91,8 @@ async function deliver(
           options.clock.now(),
         );
       }
+      // undici is loaded with the first alert, not at start-up.
+      const { request } = await import('undici');
       const response = await request(options.url, {
         method: 'POST',
         headers,

@@ -3,7 +3,7 @@
  * and trace context, and classifies each reply by the native protocol.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Agent, request } from 'undici';
+import type { Agent, request } from 'undici';
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS, classifyStatus } from '@accord/core';
 import { signatureHeader } from './signature.js';
@@ -32,16 +32,31 @@ export function traceparentFor(gid: string): string {
   return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 }
 
-/** The HTTP implementation of {@link BranchCall}. */
-export class HttpBranchCaller implements BranchCall {
-  private readonly agent: Agent;
+/** The HTTP client of a caller: undici and its connection pool. */
+interface Http {
+  readonly agent: Agent;
+  readonly request: typeof request;
+}
 
-  constructor(private readonly options: BranchCallerOptions) {
-    this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 256,
-      keepAliveTimeout: 30_000,
-      connect: { lookup: options.policy.lookup },
-    });
+/**
+ * The HTTP implementation of {@link BranchCall}. undici is loaded and the pool created
+ * with the first call, so a coordinator that starts up does not pay for them.
+ */
+export class HttpBranchCaller implements BranchCall {
+  private http: Promise<Http> | undefined;
+
+  constructor(private readonly options: BranchCallerOptions) {}
+
+  private client(): Promise<Http> {
+    this.http ??= import('undici').then(({ Agent, request }) => ({
+      request,
+      agent: new Agent({
+        connections: this.options.connectionsPerOrigin ?? 256,
+        keepAliveTimeout: 30_000,
+        connect: { lookup: this.options.policy.lookup },
+      }),
+    }));
+    return this.http;
   }
 
   async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
@@ -64,8 +79,9 @@ export class HttpBranchCaller implements BranchCall {
     }
     const timeout = tx.options.requestTimeoutMs;
     try {
+      const { agent, request } = await this.client();
       const response = await request(op.url, {
-        dispatcher: this.agent,
+        dispatcher: agent,
         method: 'POST',
         headers,
         body: op.payload === '' ? undefined : op.payload,
@@ -87,7 +103,7 @@ export class HttpBranchCaller implements BranchCall {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.http) await (await this.http).agent.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * configured brokers, everything else over HTTP.
  */
 import type { BranchOp, Outcome, TransactionRecord } from '@accord/core';
-import { isBrokerTarget } from '../brokers/index.js';
+import { isBrokerTarget } from '../brokers/broker-target.js';
 import type { BranchCall } from './branch-caller.js';
 
 /** A {@link BranchCall} that picks HTTP or a broker by the op's target. */

@@ -1,6 +1,8 @@
 /**
  * The store registry: a URL picks the backend. Adding a backend means one entry in
- * {@link STORE_SCHEMES}; nothing else looks at the scheme.
+ * {@link STORE_SCHEMES}; nothing else looks at the scheme. A backend's module (and so its
+ * driver: better-sqlite3, pg, mysql2, ioredis) is imported only when a store of that
+ * kind is opened, so a coordinator loads the one driver it uses.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -8,13 +10,9 @@ import type { Store } from '@accord/core';
 import { SILENT_LOGGER, type StoreLogger } from './common/logger.js';
 import type { Migration } from './common/migration.js';
 import { MYSQL_MIGRATIONS } from './mysql/mysql-migrations.js';
-import { MysqlStore } from './mysql/mysql-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres/postgres-migrations.js';
-import { PostgresStore } from './postgres/postgres-store.js';
-import { parseRedisStoreUrl } from './redis/redis-connection.js';
-import { REDIS_MIGRATIONS, RedisStore } from './redis/redis-store.js';
+import { REDIS_MIGRATIONS } from './redis/redis-keys.js';
 import { SQLITE_MIGRATIONS } from './sqlite/sqlite-migrations.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -30,7 +28,8 @@ export interface StoreScheme {
   /** How the URL is written, for error messages. */
   readonly example: string;
   readonly migrations: readonly Migration[];
-  open(url: string, options: OpenStoreOptions): Store;
+  /** Opens a store; imports the backend's module (and its driver) on first use. */
+  open(url: string, options: OpenStoreOptions): Promise<Store>;
 }
 
 const SQLITE_MEMORY = ':memory:';
@@ -51,8 +50,9 @@ export const STORE_SCHEMES: readonly StoreScheme[] = [
     prefixes: ['sqlite:'],
     example: 'sqlite:<path> (relative to the data dir) or sqlite::memory:',
     migrations: SQLITE_MIGRATIONS,
-    open(url, options) {
+    async open(url, options) {
       const path = sqlitePath(url, options.dataDir);
+      const { SqliteStore } = await import('./sqlite/sqlite-store.js');
       if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true });
       return new SqliteStore({ path, logger: options.logger });
     },
@@ -61,20 +61,32 @@ export const STORE_SCHEMES: readonly StoreScheme[] = [
     prefixes: ['postgres://', 'postgresql://'],
     example: 'postgres://user:password@host:5432/database (or postgresql://)',
     migrations: POSTGRES_MIGRATIONS,
-    open: (url, options) => new PostgresStore({ connectionString: url, logger: options.logger }),
+    async open(url, options) {
+      const { PostgresStore } = await import('./postgres/postgres-store.js');
+      return new PostgresStore({ connectionString: url, logger: options.logger });
+    },
   },
   {
     prefixes: ['mysql://', 'mariadb://'],
     example: 'mysql://user:password@host:3306/database (or mariadb://)',
     migrations: MYSQL_MIGRATIONS,
-    open: (url, options) => new MysqlStore({ url, logger: options.logger }),
+    async open(url, options) {
+      const { MysqlStore } = await import('./mysql/mysql-store.js');
+      return new MysqlStore({ url, logger: options.logger });
+    },
   },
   {
     prefixes: ['redis://', 'rediss://'],
     example:
       'redis://[user:password@]host:6379[/db][?prefix=accord:&shards=16&cluster=true&durable=true] (or rediss://)',
     migrations: REDIS_MIGRATIONS,
-    open: (url, options) => new RedisStore({ ...parseRedisStoreUrl(url), logger: options.logger }),
+    async open(url, options) {
+      const [{ RedisStore }, { parseRedisStoreUrl }] = await Promise.all([
+        import('./redis/redis-store.js'),
+        import('./redis/redis-connection.js'),
+      ]);
+      return new RedisStore({ ...parseRedisStoreUrl(url), logger: options.logger });
+    },
   },
 ];
 
@@ -95,18 +107,13 @@ function schemeOf(url: string): StoreScheme {
  * const store = await openStore('sqlite:accord.db', { dataDir: '/var/lib/accord' });
  * await store.migrate();
  */
-export function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
-  try {
-    const scheme = schemeOf(url);
-    const store = scheme.open(url.trim(), options);
-    (options.logger ?? SILENT_LOGGER).info(
-      { store: store.kind, url: describeStoreUrl(url) },
-      'store opened',
-    );
-    return Promise.resolve(store);
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
+export async function openStore(url: string, options: OpenStoreOptions): Promise<Store> {
+  const store = await schemeOf(url).open(url.trim(), options);
+  (options.logger ?? SILENT_LOGGER).info(
+    { store: store.kind, url: describeStoreUrl(url) },
+    'store opened',
+  );
+  return store;
 }
 
 /** The migrations of the backend a URL names, e.g. for `accord migrate --print`. */
