@@ -14,6 +14,7 @@ import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
+import { lazyValidators } from './lazy-validation.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -51,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (socket.writable) socket.end(clientErrorReply(error));
       else socket.destroy(error);
     },
+    // Schemas compile on each route's first request, not while the coordinator starts.
+    schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
     ajv: {
       customOptions: {
         allErrors: true,
