@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { measureColdStart, type ColdStartResult } from './cold-start.js';
 import { startCoordinator, type CoordinatorLogSummary } from './coordinator-process.js';
 import { runClosedLoop } from './load.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.js';
@@ -158,10 +159,37 @@ async function main(argv: readonly string[]): Promise<void> {
   onSignal('SIGINT', 130);
   onSignal('SIGTERM', 143);
   // Fail before the first cell, not after it, when the database is unreachable.
-  await (await benchStorage(options)).drop();
+  if (!options.coldStartOnly) await (await benchStorage(options)).drop();
   const startedAt = new Date().toISOString();
-  const participants = await startParticipants();
+  // Cold starts first, while nothing else of the bench runs.
+  let coldStart: ColdStartResult | null = null;
+  if (options.coldStarts > 0) {
+    coldStart = await measureColdStart(options.coldStarts, (done, cpu, wall) => {
+      const cpuText = cpu === null ? 'CPU unknown' : `${cpu.toFixed(0)} ms CPU`;
+      console.error(
+        `cold start ${done}/${options.coldStarts}: ${cpuText}, ${wall.toFixed(0)} ms wall`,
+      );
+    });
+  }
   const cells: CellResult[] = [];
+  if (!options.coldStartOnly) await measureLoad(options, cells);
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    options: { ...options, postgresUrl: redactUrl(options.postgresUrl) },
+    environment: environment(),
+    cells,
+    ratios: ratios(cells),
+    coldStart,
+  };
+  writeReport(RESULTS_FILE, report);
+  console.log(`\n${formatReport(report)}\n\nresults: ${RESULTS_FILE}`);
+  if (cells.some((c) => c.errors + c.warmupErrors > 0)) process.exitCode = 1;
+}
+
+/** The load cells: raw and Accord at each concurrency. */
+async function measureLoad(options: BenchOptions, cells: CellResult[]): Promise<void> {
+  const participants = await startParticipants();
   await withCleanup(
     () => participants.stop(),
     async () => {
@@ -178,17 +206,6 @@ async function main(argv: readonly string[]): Promise<void> {
       }
     },
   );
-  const report = {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    options: { ...options, postgresUrl: redactUrl(options.postgresUrl) },
-    environment: environment(),
-    cells,
-    ratios: ratios(cells),
-  };
-  writeReport(RESULTS_FILE, report);
-  console.log(`\n${formatReport(report)}\n\nresults: ${RESULTS_FILE}`);
-  if (cells.some((c) => c.errors + c.warmupErrors > 0)) process.exitCode = 1;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -17,6 +17,10 @@ export interface BenchOptions {
   readonly store: StoreKind;
   /** Server URL used to create (and drop) a dedicated schema when `store` is postgres. */
   readonly postgresUrl: string;
+  /** Cold starts of `accord serve` measured before the load cells (0: none). */
+  readonly coldStarts: number;
+  /** Measure the cold starts only, no load cells. */
+  readonly coldStartOnly: boolean;
 }
 
 /** A bad flag: the message says which one and why. */
@@ -37,6 +41,9 @@ export const USAGE = `usage: npm run bench -- [options]
                         mariadb and redis use a fresh database / key prefix on the local servers
   --postgres-url <url>  server for --store postgres; a schema is created and dropped
                         (default postgres://postgres@127.0.0.1:5432/test)
+  --cold-starts <n>     start \`accord serve\` (SQLite) n times first and report the CPU
+                        it spends until /readyz answers: median and range (default 10, 0: skip)
+  --cold-start-only     measure the cold starts only
   --help                this text`;
 
 const DEFAULTS = {
@@ -45,6 +52,7 @@ const DEFAULTS = {
   concurrency: [1, 64],
   store: 'sqlite',
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/test',
+  coldStarts: 10,
 } as const;
 
 function seconds(flag: string, raw: string | undefined, fallback: number, min: number): number {
@@ -87,6 +95,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
         concurrency: { type: 'string' },
         store: { type: 'string' },
         'postgres-url': { type: 'string' },
+        'cold-starts': { type: 'string' },
+        'cold-start-only': { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -104,11 +114,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
   if (!/^postgres(ql)?:\/\//.test(postgresUrl)) {
     throw new UsageError('--postgres-url must start with postgres:// or postgresql://');
   }
+  const coldText = values['cold-starts'];
+  const coldStarts = coldText === undefined ? DEFAULTS.coldStarts : Number(coldText);
+  if (!Number.isInteger(coldStarts) || coldStarts < 0 || coldStarts > 1000) {
+    throw new UsageError(`--cold-starts must be an integer from 0 to 1000 (got "${coldText}")`);
+  }
+  const coldStartOnly = values['cold-start-only'] ?? false;
+  if (coldStartOnly && coldStarts === 0) {
+    throw new UsageError('--cold-start-only needs --cold-starts of at least 1');
+  }
   return {
     durationMs: seconds('duration', values.duration, DEFAULTS.durationS, 0.1),
     warmupMs: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
     concurrency: concurrencyList(values.concurrency),
     store,
     postgresUrl,
+    coldStarts,
+    coldStartOnly,
   };
 }

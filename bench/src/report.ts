@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatColdStart, type ColdStartResult } from './cold-start.js';
 import type { CoordinatorLogSummary } from './coordinator-process.js';
 import type { LoadResult, Progress } from './load.js';
 import type { BenchOptions } from './options.js';
@@ -37,6 +38,8 @@ export interface BenchReport {
   readonly environment: Record<string, unknown>;
   readonly cells: readonly CellResult[];
   readonly ratios: readonly Ratio[];
+  /** Cold starts of `accord serve`, when measured. */
+  readonly coldStart: ColdStartResult | null;
 }
 
 function divide(a: number | null, b: number | null): number | null {
@@ -123,7 +126,10 @@ export function formatReport(report: BenchReport): string {
   }
   const store = `store: ${report.options.store}`;
   const window = `${report.options.durationMs / 1000} s measured after ${report.options.warmupMs / 1000} s warm-up per cell`;
+  const cold = report.coldStart ? [formatColdStart(report.coldStart), ''] : [];
+  if (report.cells.length === 0) return cold.join('\n').trim();
   return [
+    ...cold,
     `${store}; ${window}`,
     '',
     results,

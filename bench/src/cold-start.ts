@@ -1,0 +1,172 @@
+/**
+ * Cold start: how much CPU `accord serve` spends before it can serve. Each run starts a
+ * fresh coordinator (new SQLite data dir, nothing cached by the process), polls
+ * `/readyz` until it first answers 200, and at that moment reads the child's CPU time
+ * (user + system, from /proc/<pid>/stat) and the wall time since the spawn. CPU time is
+ * the figure to compare across machines and loads; wall time also counts waiting for
+ * the CPU on a busy machine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+const POLL_MS = 5;
+
+/** Median and range of one quantity over the runs, ms. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The cold-start measurement as reported. */
+export interface ColdStartResult {
+  readonly runs: number;
+  readonly store: 'sqlite';
+  /** CPU (user + system) of the coordinator until `/readyz` answered; null off Linux. */
+  readonly cpuMs: Spread | null;
+  /** Wall time from spawn until `/readyz` answered. */
+  readonly wallMs: Spread;
+  /** Every run, in order: [cpu ms or null, wall ms]. */
+  readonly samples: readonly (readonly [number | null, number])[];
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ), or null without /proc. */
+function clockTicks(): number | null {
+  try {
+    readFileSync('/proc/self/stat');
+  } catch {
+    return null;
+  }
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** utime + stime of a process, ms. */
+function cpuOf(pid: number, ticks: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] ?? 0)
+      : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
+}
+
+/** Environment of the child: ours without any `ACCORD_*`, plus its own. */
+function childEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('ACCORD_')) env[key] = value;
+  }
+  return {
+    ...env,
+    ACCORD_HOST: '127.0.0.1',
+    ACCORD_PORT: String(port),
+    ACCORD_DATA_DIR: dataDir,
+    ACCORD_STORE: 'sqlite:accord.db',
+    ACCORD_LOG_LEVEL: 'warn',
+  };
+}
+
+/** One cold start: [cpu ms or null, wall ms] when `/readyz` first answered 200. */
+async function coldStartOnce(ticks: number | null): Promise<[number | null, number]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'accord-cold-'));
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: childEnv(port, dataDir),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = once(child, 'exit');
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`coordinator exited before it was ready: ${stderr.slice(-2000)}`);
+      }
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        await response.arrayBuffer();
+        if (response.status === 200) {
+          const cpu = ticks === null ? null : cpuOf(child.pid ?? -1, ticks);
+          return [cpu, performance.now() - started];
+        }
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() - started > READY_TIMEOUT_MS) {
+        throw new Error(`coordinator not ready after ${READY_TIMEOUT_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts `accord serve` on SQLite `runs` times, one after another.
+ *
+ * @example
+ * const result = await measureColdStart(10);
+ * console.log(result.cpuMs?.median);
+ */
+export async function measureColdStart(
+  runs: number,
+  onRun: (done: number, cpuMs: number | null, wallMs: number) => void = () => undefined,
+): Promise<ColdStartResult> {
+  const ticks = clockTicks();
+  const samples: [number | null, number][] = [];
+  for (let i = 0; i < runs; i++) {
+    const [cpu, wall] = await coldStartOnce(ticks);
+    samples.push([cpu, wall]);
+    onRun(i + 1, cpu, wall);
+  }
+  const cpu = samples.map(([c]) => c).filter((c): c is number => c !== null);
+  return {
+    runs,
+    store: 'sqlite',
+    cpuMs: cpu.length === samples.length && cpu.length > 0 ? spread(cpu) : null,
+    wallMs: spread(samples.map(([, w]) => w)),
+    samples,
+  };
+}
+
+/** One line for the summary. */
+export function formatColdStart(result: ColdStartResult): string {
+  const show = (s: Spread) =>
+    `median ${s.median.toFixed(0)} ms (range ${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+  const cpu = result.cpuMs ? `CPU ${show(result.cpuMs)}` : 'CPU not measurable here (no /proc)';
+  return `cold start (accord serve on ${result.store}, ${result.runs} runs, until /readyz answers): ${cpu}; wall ${show(result.wallMs)}`;
+}
