@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { tempDir } from '@accord/testkit';
+
+const SERVER = new URL('../server.js', import.meta.url).href;
+const CONFIG = new URL('../config/config.js', import.meta.url).href;
+
+/** Driver and client packages a coordinator on SQLite without brokers never needs to start. */
+const UNUSED = ['pg', 'mysql2', 'ioredis', 'amqplib', 'nats', 'undici', 'ajv'];
+
+/** The packages under node_modules a coordinator has loaded once it answers /readyz. */
+function packagesLoadedByStart(dataDir: string): string[] {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { loadConfig } = await import(${JSON.stringify(CONFIG)});
+    const { startServer } = await import(${JSON.stringify(SERVER)});
+    const server = await startServer(loadConfig({ port: '0', dataDir: ${JSON.stringify(dataDir)} }));
+    const ready = await fetch(server.url + '/readyz');
+    if (!ready.ok) throw new Error('not ready: ' + ready.status);
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    await server.close();
+    console.log(JSON.stringify(loaded));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ACCORD_LOG_LEVEL: 'error' },
+    timeout: 60_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const files = JSON.parse(child.stdout.trim().split('\n').pop() ?? '[]') as string[];
+  const names = files.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]);
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+describe('coordinator start-up', () => {
+  // Not a timing test: it checks what is loaded, which is what start-up CPU follows.
+  it('loads no driver, broker client or HTTP client it does not use', () => {
+    const dir = tempDir('accord-startup-');
+    try {
+      const loaded = packagesLoadedByStart(dir.path);
+      assert.ok(loaded.includes('better-sqlite3'), `the SQLite driver is loaded: ${loaded}`);
+      assert.deepEqual(
+        UNUSED.filter((name) => loaded.includes(name)),
+        [],
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+});
