@@ -4,7 +4,6 @@
  */
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
@@ -14,7 +13,8 @@ import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
-import { lazyValidators } from './lazy-validation.js';
+import { lazySerializers, lazyValidators } from './lazy-compilers.js';
+import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -53,7 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       else socket.destroy(error);
     },
     // Schemas compile on each route's first request, not while the coordinator starts.
-    schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
+    schemaController: {
+      compilersFactory: { buildValidator: lazyValidators(), buildSerializer: lazySerializers() },
+    },
     ajv: {
       customOptions: {
         allErrors: true,
@@ -63,18 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Accord coordinator API',
-        version: '1',
-        description:
-          'Sagas, TCC, XA, two-phase messages and best-effort notifications. See docs/protocol.md.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  // Before any route: the OpenAPI document is built from the routes on its first request.
+  const openapi = recordOpenapi(app);
   useLimitedJsonParser(app);
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorReply(error);
@@ -117,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry: deps.registry,
     ids: deps.ids,
     authorize: check,
+    openapi,
   });
   return app;
 }

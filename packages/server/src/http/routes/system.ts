@@ -12,6 +12,8 @@ export interface SystemRoutesDeps {
   readonly ids: Snowflake;
   /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
   readonly authorize: Authorizer;
+  /** The OpenAPI document (built on first use). */
+  readonly openapi: () => Promise<unknown>;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -62,8 +64,10 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRoutesDeps): void
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => {
-    const doc = (app as unknown as { swagger?: () => unknown }).swagger?.();
-    if (!doc) throw new AccordError('INTERNAL', 'the OpenAPI document is not available');
+    const doc = await deps.openapi().catch((error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new AccordError('INTERNAL', `the OpenAPI document is not available: ${why}`);
+    });
     return doc;
   });
 }

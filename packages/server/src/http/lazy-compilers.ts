@@ -1,18 +1,22 @@
 /**
- * Request validation compiled on demand. Fastify compiles every route's JSON schema with
- * Ajv while the app boots; for the coordinator's routes that was the largest part of its
- * start-up CPU. This factory is Fastify's own (`@fastify/ajv-compiler`, same Ajv options,
- * same results), except that Ajv is loaded with the first validated request and each
+ * Schema compilers loaded and run on demand. Fastify compiles every route's JSON schema
+ * with Ajv while the app boots, and loads fast-json-stringify (with a second Ajv) for
+ * response schemas the coordinator does not even have; for the coordinator that was the
+ * largest part of its start-up CPU after its own modules. These factories are Fastify's
+ * own (`@fastify/ajv-compiler`, `@fastify/fast-json-stringify-compiler`, same options,
+ * same results), except that a compiler module is loaded when first needed and each
  * route's schema is compiled on that route's first request.
  */
 import { createRequire } from 'node:module';
 import type { BuildCompilerFromPool, ValidatorFactory } from '@fastify/ajv-compiler';
+import type { SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 
 type Compile = ReturnType<BuildCompilerFromPool>;
 type Validate = ReturnType<Compile>;
-
 /** What Fastify hands a validator compiler for one route part. */
 type RouteSchema = Parameters<Compile>[0];
+type SerializerCompiler = ReturnType<SerializerFactory>;
+type Serialize = ReturnType<SerializerCompiler>;
 
 const load = createRequire(import.meta.url);
 
@@ -48,4 +52,30 @@ export function lazyValidators(): ValidatorFactory {
     }) as Compile;
   };
   return factory;
+}
+
+/**
+ * The `schemaController.compilersFactory.buildSerializer` option of Fastify: a route's
+ * response schema is compiled on its first reply.
+ */
+export function lazySerializers(): SerializerFactory {
+  let pool: SerializerFactory | undefined;
+  return (externalSchemas, options) => {
+    let compile: SerializerCompiler | undefined;
+    return (route) => {
+      let serialize: Serialize | undefined;
+      return (doc: unknown) => {
+        if (!serialize) {
+          pool ??= (
+            load('@fastify/fast-json-stringify-compiler') as {
+              SerializerSelector: () => SerializerFactory;
+            }
+          ).SerializerSelector();
+          compile ??= pool(externalSchemas, options);
+          serialize = compile(route);
+        }
+        return serialize(doc);
+      };
+    };
+  };
 }
