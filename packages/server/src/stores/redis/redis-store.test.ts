@@ -25,13 +25,16 @@ function hashTag(key: string): string {
   return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
-/** A store on a fresh key prefix, and a way to drop it. */
-function freshStore(options: Partial<RedisStoreOptions> = {}) {
-  const prefix: TempKeyPrefix = createTempKeyPrefix('accord_store');
+/** A store on a fresh key prefix (on the Redis Cluster with `cluster`), and a way to drop it. */
+function freshStore(options: Partial<RedisStoreOptions> = {}, cluster = false) {
+  const prefix: TempKeyPrefix = cluster
+    ? createTempClusterKeyPrefix('accord_store')
+    : createTempKeyPrefix('accord_store');
   const stores: RedisStore[] = [];
   const open = (extra: Partial<RedisStoreOptions> = {}) => {
     const store = new RedisStore({
       url: prefix.url,
+      cluster,
       keyPrefix: prefix.prefix,
       ...options,
       ...extra,
@@ -47,6 +50,75 @@ function freshStore(options: Partial<RedisStoreOptions> = {}) {
       await prefix.drop();
     },
   };
+}
+
+/** Stores of one kind (standalone or cluster) on fresh key prefixes. */
+type FreshStore = (options?: Partial<RedisStoreOptions>) => ReturnType<typeof freshStore>;
+
+/**
+ * A crash between the steps of a change must never lose due work nor leave indexes
+ * wrong for good: the next claimDue visit repairs them.
+ */
+function crashCases(freshOf: FreshStore): void {
+  for (const point of ['after-begin', 'after-apply'] as RedisFaultPoint[]) {
+    it(`a crash ${point} of a write leaves work findable and indexes repairable`, async () => {
+      let armed = false;
+      const fresh = freshOf({
+        faults: (at) => {
+          if (armed && at === point) throw new Error(`crash at ${at}`);
+        },
+      });
+      try {
+        const store = fresh.open();
+        await store.migrate();
+        const snap = sagaSnapshot('crash-1', T, { owner: 'o1', until: T + 1000 });
+        await seed(store, { ...snap.tx, parked: true, nextAttemptAt: null }, snap.ops);
+        assert.equal(await store.countParked(), 1);
+        armed = true;
+        const unpark = writeOf(snap.tx, 1, { parked: false, nextAttemptAt: T + 10 });
+        await assert.rejects(store.write([unpark]), /crash/);
+        armed = false;
+        const applied = point === 'after-apply';
+        assert.equal((await store.get('crash-1'))?.tx.parked, !applied);
+        // Released lease and due time passed: a claimer finds it (if the write applied).
+        const later = T + 5000;
+        const claimed = await store.claimDue('o2', later, 1000, 10);
+        assert.deepEqual(
+          claimed.map((s) => s.tx.gid),
+          applied ? ['crash-1'] : [],
+        );
+        // The visit settled the record's real state into every index.
+        assert.equal(await store.countParked(), applied ? 0 : 1);
+      } finally {
+        await fresh.drop();
+      }
+    });
+  }
+
+  it('a lost index update of a terminal write is repaired on the next visit', async () => {
+    let crash = false;
+    const fresh = freshOf({
+      faults: (at) => {
+        if (crash && at === 'after-apply') throw new Error('crash');
+      },
+    });
+    try {
+      const store = fresh.open();
+      await store.migrate();
+      const snap = sagaSnapshot('term-1', T, { owner: 'o1', until: T + 1000 });
+      await seed(store, { ...snap.tx, nextAttemptAt: T + 100 }, snap.ops);
+      crash = true;
+      const done = writeOf(snap.tx, 1, { status: 'succeeded', finishedAt: T + 1 });
+      await assert.rejects(store.write([{ ...done, release: true }]));
+      crash = false;
+      assert.equal(await store.purgeTerminal(T + 10, 10), 0, 'retention index not yet set');
+      assert.deepEqual(await store.claimDue('o2', T + 2000, 1000, 10), []);
+      assert.equal(await store.purgeTerminal(T + 10, 10), 1, 'repaired by the visit');
+      assert.equal(await store.get('term-1'), undefined);
+    } finally {
+      await fresh.drop();
+    }
+  });
 }
 
 describe('redis store', { skip: skip ?? false }, () => {
@@ -145,67 +217,7 @@ describe('redis store', { skip: skip ?? false }, () => {
       }
     });
 
-    // A crash between the steps of a change must never lose due work nor leave indexes
-    // wrong for good: the next claimDue visit repairs them.
-    for (const point of ['after-begin', 'after-apply'] as RedisFaultPoint[]) {
-      it(`a crash ${point} of a write leaves work findable and indexes repairable`, async () => {
-        let armed = false;
-        const fresh = freshStore({
-          faults: (at) => {
-            if (armed && at === point) throw new Error(`crash at ${at}`);
-          },
-        });
-        try {
-          const store = fresh.open();
-          await store.migrate();
-          const snap = sagaSnapshot('crash-1', T, { owner: 'o1', until: T + 1000 });
-          await seed(store, { ...snap.tx, parked: true, nextAttemptAt: null }, snap.ops);
-          assert.equal(await store.countParked(), 1);
-          armed = true;
-          const unpark = writeOf(snap.tx, 1, { parked: false, nextAttemptAt: T + 10 });
-          await assert.rejects(store.write([unpark]), /crash/);
-          armed = false;
-          const applied = point === 'after-apply';
-          assert.equal((await store.get('crash-1'))?.tx.parked, !applied);
-          // Released lease and due time passed: a claimer finds it (if the write applied).
-          const later = T + 5000;
-          const claimed = await store.claimDue('o2', later, 1000, 10);
-          assert.deepEqual(
-            claimed.map((s) => s.tx.gid),
-            applied ? ['crash-1'] : [],
-          );
-          // The visit settled the record's real state into every index.
-          assert.equal(await store.countParked(), applied ? 0 : 1);
-        } finally {
-          await fresh.drop();
-        }
-      });
-    }
-
-    it('a lost index update of a terminal write is repaired on the next visit', async () => {
-      let crash = false;
-      const fresh = freshStore({
-        faults: (at) => {
-          if (crash && at === 'after-apply') throw new Error('crash');
-        },
-      });
-      try {
-        const store = fresh.open();
-        await store.migrate();
-        const snap = sagaSnapshot('term-1', T, { owner: 'o1', until: T + 1000 });
-        await seed(store, { ...snap.tx, nextAttemptAt: T + 100 }, snap.ops);
-        crash = true;
-        const done = writeOf(snap.tx, 1, { status: 'succeeded', finishedAt: T + 1 });
-        await assert.rejects(store.write([{ ...done, release: true }]));
-        crash = false;
-        assert.equal(await store.purgeTerminal(T + 10, 10), 0, 'retention index not yet set');
-        assert.deepEqual(await store.claimDue('o2', T + 2000, 1000, 10), []);
-        assert.equal(await store.purgeTerminal(T + 10, 10), 1, 'repaired by the visit');
-        assert.equal(await store.get('term-1'), undefined);
-      } finally {
-        await fresh.drop();
-      }
-    });
+    crashCases(freshStore);
 
     it('concurrent claims, writes and renewals keep due work findable, the other indexes exact', async () => {
       const fresh = freshStore({ dueShards: 4 });
@@ -311,20 +323,15 @@ describe('redis store', { skip: skip ?? false }, () => {
 
 describe('redis store on Redis Cluster', { skip: clusterSkip ?? false }, () => {
   storeConformance('redis cluster', () => {
-    const keys = createTempClusterKeyPrefix('accord_store');
-    const stores: RedisStore[] = [];
-    const open = () => {
-      const store = new RedisStore({ url: keys.url, cluster: true, keyPrefix: keys.prefix });
-      stores.push(store);
-      return store;
-    };
+    const fresh = freshStore({}, true);
     return Promise.resolve({
-      store: open(),
-      openAnother: () => Promise.resolve(open()),
-      async cleanup() {
-        for (const store of stores) await store.close();
-        await keys.drop();
-      },
+      store: fresh.open(),
+      openAnother: () => Promise.resolve(fresh.open()),
+      cleanup: () => fresh.drop(),
     });
+  });
+
+  describe('redis cluster specifics', () => {
+    crashCases((options) => freshStore(options, true));
   });
 });
