@@ -22,6 +22,7 @@ export { SagaBuilder, type SagaInit, type SagaStep } from './client/saga.js';
 export { type TccBranch, type TccContext, type TccInit, type TccResult } from './client/tcc.js';
 export { type XaBranch, type XaContext, type XaInit, type XaResult } from './client/xa.js';
 export { MsgBuilder, type MsgInit, type MsgResult, type MsgStep } from './client/msg.js';
+export type { TwoPhaseInit, TwoPhaseResult } from './client/two-phase.js';
 export type {
   Notification,
   NotificationQuery,

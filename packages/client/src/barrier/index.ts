@@ -28,6 +28,7 @@ export {
   type Synchronous,
 } from './sqlite-barrier.js';
 export { checkBackHandler } from './check-back.js';
+export type { AccordHandlerFn } from '../participant/process-call.js';
 export { mysqlBarrier, type MysqlBarrier, type MysqlQueryable } from './mysql-barrier.js';
 export {
   redisBarrier,

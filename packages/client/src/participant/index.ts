@@ -20,6 +20,7 @@ export {
   verifySignature,
   SIGNATURE_TOLERANCE_MS,
   type SignatureProblem,
+  type SignedCall,
   type VerifyOptions,
 } from './signature.js';
 export { BusinessFailure, Ongoing } from './failures.js';
@@ -40,6 +41,7 @@ export {
 export {
   accordFetchHandler,
   accordHonoHandler,
+  type FetchRequestLike,
   type HonoContextLike,
   type HonoRequestLike,
 } from './hono-handler.js';
