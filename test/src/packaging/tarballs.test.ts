@@ -21,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { run, startCoordinator, type Coordinator } from './processes.js';
 import { readmeTour, tourTsconfig } from './readme-tour.js';
+import { undeclaredImports } from './shipped-imports.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACKAGES = ['core', 'client', 'server'] as const;
@@ -83,7 +84,7 @@ describe(
       rmSync(work, { recursive: true, force: true });
     });
 
-    test('each tarball holds only shipped code', () => {
+    test('each tarball holds only shipped code, importing only what it declares', () => {
       assert.deepEqual(
         packed.map((p) => p.name),
         PACKAGES.map((p) => `@accord/${p}`),
@@ -95,6 +96,12 @@ describe(
         );
         assert.deepEqual(testOnly, [], `${name} ships test code`);
         assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), name);
+        const folder = join(ROOT, 'packages', name.replace('@accord/', ''));
+        assert.deepEqual(
+          undeclaredImports(folder, paths),
+          [],
+          `${name} imports undeclared packages`,
+        );
       }
       const server = packed.find((p) => p.name === '@accord/server');
       assert.ok(
