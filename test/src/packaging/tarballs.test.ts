@@ -92,7 +92,7 @@ describe(
       for (const { name, files } of packed) {
         const paths = files.map((f) => f.path);
         const testOnly = paths.filter((p) =>
-          /\.test\.|(^|\/)test-support\/|\.tsbuildinfo$/.test(p),
+          /\.test\.|\.test-support\.|(^|\/)test-support\/|\.tsbuildinfo$/.test(p),
         );
         assert.deepEqual(testOnly, [], `${name} ships test code`);
         assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), name);
