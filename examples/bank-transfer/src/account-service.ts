@@ -5,12 +5,9 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AccordClient } from '@accord/client';
-import {
-  accordFastifyBodyParser,
-  accordFastifyHandler,
-  BusinessFailure,
-  checkBackHandler,
-} from '@accord/client';
+import { BusinessFailure } from '@accord/client';
+import { accordFastifyBodyParser, accordFastifyHandler } from '@accord/client/participant';
+import { checkBackHandler } from '@accord/client/barrier';
 import { CallMonitor } from './call-monitor.js';
 import type { Fault } from './faults.js';
 import { FaultInjector } from './faults.js';

@@ -3,7 +3,7 @@
  * behind the Accord barrier inside one local transaction, and each applied effect is
  * written to an effects log so tests can prove nothing was applied twice.
  */
-import type { BarrierContext } from '@accord/client';
+import type { BarrierContext } from '@accord/client/barrier';
 
 /** What an account operation does to the row. */
 export type LedgerOp =

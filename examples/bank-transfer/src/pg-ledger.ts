@@ -1,7 +1,8 @@
 /** The ledger on PostgreSQL (`pg`), guarded by the PostgreSQL barrier. */
 import pg from 'pg';
-import type { BarrierContext, PgQueryable } from '@accord/client';
-import { BusinessFailure, pgBarrier } from '@accord/client';
+import type { BarrierContext, PgQueryable } from '@accord/client/barrier';
+import { BusinessFailure } from '@accord/client';
+import { pgBarrier } from '@accord/client/barrier';
 import type { Account, ApplyResult, Effect, Ledger, LedgerOp } from './ledger.js';
 import { delta, OP_RULES } from './ledger.js';
 

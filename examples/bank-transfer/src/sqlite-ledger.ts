@@ -1,7 +1,8 @@
 /** The ledger on SQLite (better-sqlite3), guarded by the synchronous SQLite barrier. */
 import Database from 'better-sqlite3';
-import type { BarrierContext } from '@accord/client';
-import { BusinessFailure, sqliteBarrier } from '@accord/client';
+import type { BarrierContext } from '@accord/client/barrier';
+import { BusinessFailure } from '@accord/client';
+import { sqliteBarrier } from '@accord/client/barrier';
 import type { Account, ApplyResult, Effect, Ledger, LedgerOp } from './ledger.js';
 import { delta, OP_RULES } from './ledger.js';
 

@@ -1,6 +1,7 @@
 /** A service database on MariaDB/MySQL (`mysql2/promise`): the MySQL barrier and `mysqlXa`. */
 import mysql from 'mysql2/promise';
-import { mysqlBarrier, mysqlXa } from '@accord/client';
+import { mysqlBarrier } from '@accord/client/barrier';
+import { mysqlXa } from '@accord/client/xa';
 import type { ShopDatabase } from './shop-database.js';
 import { xaOverSql } from './shop-database.js';
 import { mysqlSql } from './sql.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { ACCORD_HEADERS } from '@accord/core';
+import { ACCORD_HEADERS } from '@accord/client';
 import {
   createTempMysqlDatabase,
   createTempSchema,

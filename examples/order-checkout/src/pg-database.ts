@@ -1,6 +1,7 @@
 /** A service database on PostgreSQL (`pg`): the PostgreSQL barrier and `pgXa`. */
 import pg from 'pg';
-import { pgBarrier, pgXa } from '@accord/client';
+import { pgBarrier } from '@accord/client/barrier';
+import { pgXa } from '@accord/client/xa';
 import type { ShopDatabase } from './shop-database.js';
 import { xaOverSql } from './shop-database.js';
 import { pgSql } from './sql.js';

@@ -2,7 +2,8 @@
  * One service's database as the service sees it, whatever the engine: plain statements,
  * barrier-guarded local transactions for saga branches, and XA branches.
  */
-import type { BarrierContext, BarrierResult, XaParticipant } from '@accord/client';
+import type { BarrierContext, BarrierResult } from '@accord/client/barrier';
+import type { XaParticipant } from '@accord/client/xa';
 import type { Dialect } from './schema.js';
 import type { Sql } from './sql.js';
 

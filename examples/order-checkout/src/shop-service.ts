@@ -6,15 +6,14 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import type { RecoveryReport, RecoveryRunner, TransactionQueryLike } from '@accord/client';
+import type { RecoveryReport, RecoveryRunner, TransactionQueryLike } from '@accord/client/xa';
+import { accordFastifyBodyParser, accordFastifyHandler } from '@accord/client/participant';
 import {
-  accordFastifyBodyParser,
-  accordFastifyHandler,
   coordinatorDecider,
   startRecovery,
   xaLocalHandler,
   xaPhaseTwoHandler,
-} from '@accord/client';
+} from '@accord/client/xa';
 import type { ResourceName } from './checkout.js';
 import { parseCheckout } from './checkout.js';
 import type { ShopResource } from './resources.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
-import type { PreparedBranch, RecoveryReport } from '@accord/client';
+import type { PreparedBranch, RecoveryReport } from '@accord/client/xa';
 import { AccordClient } from '@accord/client';
 import type { RunningServer } from '@accord/server';
 import { loadConfig, startServer } from '@accord/server';

@@ -2,7 +2,7 @@
  * The one way the services talk to their database: statements with `?` placeholders,
  * the same text on PostgreSQL and MariaDB. Each driver gets a small adapter.
  */
-import type { MysqlQueryable, PgQueryable } from '@accord/client';
+import type { MysqlQueryable, PgQueryable } from '@accord/client/barrier';
 
 /**
  * Runs SQL on a pool, a connection or a transaction's connection.

@@ -4,7 +4,7 @@
  * callback, and applies what it finds.
  */
 import type { AccordClient } from '@accord/client';
-import { isAccordError } from '@accord/core';
+import { isAccordError } from '@accord/client';
 import type { ApplyOutcome, MerchantStore } from './merchant-store.js';
 import { isPaymentNotice, notificationIdOf } from './payment-notice.js';
 

@@ -5,15 +5,15 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { BusinessFailure } from '@accord/client';
 import {
   accordFastifyBodyParser,
-  BusinessFailure,
   headerValue,
   readAccordContext,
   verifySignature,
-} from '@accord/client';
-import type { AccordContext } from '@accord/client';
-import { ACCORD_HEADERS } from '@accord/core';
+} from '@accord/client/participant';
+import type { AccordContext } from '@accord/client/participant';
+import { ACCORD_HEADERS } from '@accord/client';
 import type { CallbackFaultOptions } from './callback-faults.js';
 import { CallbackFaults } from './callback-faults.js';
 import type {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signPayload } from '@accord/client';
-import { isAccordError } from '@accord/core';
+import { signPayload } from '@accord/client/participant';
+import { isAccordError } from '@accord/client';
 import { tempDir, waitFor } from '@accord/testkit';
 import { notificationIdOf } from './payment-notice.js';
 import type { PaymentNotice } from './payment-notice.js';

@@ -3,8 +3,8 @@
  * that hands over those a crash left behind.
  */
 import type { AccordClient } from '@accord/client';
-import type { NotifySchedulePreset } from '@accord/core';
-import { isAccordError } from '@accord/core';
+import type { NotifySchedulePreset } from '@accord/client';
+import { isAccordError } from '@accord/client';
 import type { PaymentNotice } from './payment-notice.js';
 import { notificationIdOf, PAYMENT_ACK } from './payment-notice.js';
 import type { Payment, PaymentStore } from './payment-store.js';

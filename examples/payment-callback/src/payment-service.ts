@@ -5,8 +5,8 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { accordFastifyBodyParser, headerValue, verifySignature } from '@accord/client';
-import { ACCORD_HEADERS } from '@accord/core';
+import { accordFastifyBodyParser, headerValue, verifySignature } from '@accord/client/participant';
+import { ACCORD_HEADERS } from '@accord/client';
 import type { NotifierClient, NotifySchedule, SweepResult } from './payment-notifier.js';
 import { PaymentNotifier } from './payment-notifier.js';
 import { notificationIdOf } from './payment-notice.js';

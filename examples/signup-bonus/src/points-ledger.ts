@@ -4,7 +4,7 @@
  * inbox, so a message applies at most once, however often it is delivered.
  */
 import mysql from 'mysql2/promise';
-import { mysqlInbox, type MysqlInbox } from '@accord/client';
+import { mysqlInbox, type MysqlInbox } from '@accord/client/outbox';
 import type { UserCreatedDelivery } from './user-created.js';
 
 /** Points granted for signing up. */

@@ -6,7 +6,7 @@
  */
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { ValidationError } from '@accord/core';
+import { ValidationError } from '@accord/client';
 import type { GrantOutcome, PointsLedger } from './points-ledger.js';
 import { parseUserCreated } from './user-created.js';
 

@@ -4,7 +4,7 @@
  * can make a relay die mid-publish, right after the broker confirmed a message and before
  * the relay records it as sent.
  */
-import type { OutboxMessage, OutboxPublisher } from '@accord/client';
+import type { OutboxMessage, OutboxPublisher } from '@accord/client/outbox';
 
 /** One finished publish. */
 export interface TappedPublish {

@@ -6,7 +6,7 @@
  */
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
-import type { OutboxStatus } from '@accord/client';
+import type { OutboxStatus } from '@accord/client/outbox';
 import { openPointsLedger } from './points-ledger.js';
 import { startPointsService, type PointsService } from './points-service.js';
 import { PublishTap } from './publish-tap.js';

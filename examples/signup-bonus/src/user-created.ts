@@ -3,8 +3,8 @@
  * outbox and the points service reads off its queue. Both sides go through this file, so
  * the contract lives in one place.
  */
-import { ValidationError, type FieldIssue } from '@accord/core';
-import { OUTBOX_LIMITS } from '@accord/client';
+import { ValidationError, type FieldIssue } from '@accord/client';
+import { OUTBOX_LIMITS } from '@accord/client/outbox';
 
 /** Topic of the message, and its routing key on the exchange. */
 export const USER_CREATED = 'user.created';

@@ -12,7 +12,7 @@ import {
   type PgOutbox,
   type RelayErrorInfo,
   type RelayRetryOptions,
-} from '@accord/client';
+} from '@accord/client/outbox';
 
 /** How a relay is set up. */
 export interface UserRelayOptions {

@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { pgOutbox, type PgOutbox } from '@accord/client';
+import { pgOutbox, type PgOutbox } from '@accord/client/outbox';
 import {
   EmailTaken,
   listUsers,

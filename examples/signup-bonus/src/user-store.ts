@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { PgOutbox } from '@accord/client';
+import type { PgOutbox } from '@accord/client/outbox';
 import { USER_CREATED, type UserCreated } from './user-created.js';
 
 /** The `users` table. The unique email is what refuses a second sign-up. */

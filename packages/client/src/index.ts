@@ -1,8 +1,17 @@
 /**
- * @accord/client: the TypeScript SDK of Accord. The coordinator client and its saga,
- * tcc, xa, msg and notification entry points; participant helpers for node:http, Express
- * and Fastify; the sub-transaction barrier for PostgreSQL, MySQL/MariaDB, SQLite and
- * Redis; XA helpers for PostgreSQL and MySQL/MariaDB; the transactional outbox and inbox.
+ * @accord/client: the TypeScript SDK of Accord. This entry point is the coordinator
+ * client (saga, tcc, xa, msg, notifications, queries), its wire types, and the errors
+ * every call may throw. The heavier parts have their own entry points, so a service loads
+ * only what it uses:
+ *
+ * - `@accord/client/participant`: route helpers for node:http, Express, Fastify and Hono;
+ * - `@accord/client/barrier`: the sub-transaction barrier (pg, mysql2, better-sqlite3, ioredis);
+ * - `@accord/client/xa`: XA participants and recovery (pg, mysql2);
+ * - `@accord/client/outbox`: the transactional outbox, its relay and publishers, the inbox.
+ *
+ * @example
+ * import { AccordClient, isAccordError } from '@accord/client';
+ * const accord = new AccordClient({ url: 'http://127.0.0.1:7070' });
  */
 export {
   AccordClient,
@@ -13,6 +22,7 @@ export { SagaBuilder, type SagaInit, type SagaStep } from './client/saga.js';
 export { type TccBranch, type TccContext, type TccInit, type TccResult } from './client/tcc.js';
 export { type XaBranch, type XaContext, type XaInit, type XaResult } from './client/xa.js';
 export { MsgBuilder, type MsgInit, type MsgResult, type MsgStep } from './client/msg.js';
+export type { TwoPhaseInit, TwoPhaseResult } from './client/two-phase.js';
 export type {
   Notification,
   NotificationQuery,
@@ -38,65 +48,5 @@ export type {
   TransactionPage,
   WaitResult,
 } from './client/wire-types.js';
-
-export {
-  headerValue,
-  PARTICIPANT_OPS,
-  readAccordContext,
-  type AccordContext,
-  type HeadersLike,
-} from './participant/context.js';
-export {
-  signPayload,
-  verifySignature,
-  SIGNATURE_TOLERANCE_MS,
-  type SignatureProblem,
-  type VerifyOptions,
-} from './participant/signature.js';
 export { BusinessFailure, Ongoing } from './participant/failures.js';
-export { TextReply, textReply } from './participant/reply.js';
-export {
-  DEFAULT_MAX_BODY_BYTES,
-  type AccordHandlerFn,
-  type AccordHandlerOptions,
-} from './participant/process-call.js';
-export { accordHandler, type NodeRequestLike } from './participant/node-handler.js';
-export {
-  accordFastifyBodyParser,
-  accordFastifyHandler,
-  type FastifyBodyParserHost,
-  type FastifyReplyLike,
-  type FastifyRequestLike,
-} from './participant/fastify-handler.js';
-
-export { BARRIER_TABLE, barrierDdl, type BarrierDialect } from './barrier/sql.js';
-export {
-  MSG_BARRIER,
-  type BarrierContext,
-  type BarrierOptions,
-  type BarrierResult,
-  type BarrierRunOptions,
-  type BarrierSkipReason,
-  type PreparedStatus,
-} from './barrier/types.js';
-export { pgBarrier, type PgBarrier, type PgQueryable } from './barrier/pg-barrier.js';
-export {
-  sqliteBarrier,
-  type SqliteBarrier,
-  type SqliteDatabaseLike,
-  type SqliteStatementLike,
-  type Synchronous,
-} from './barrier/sqlite-barrier.js';
-export { checkBackHandler } from './barrier/check-back.js';
-export { mysqlBarrier, type MysqlBarrier, type MysqlQueryable } from './barrier/mysql-barrier.js';
-export {
-  redisBarrier,
-  type RedisBarrier,
-  type RedisBarrierOptions,
-  type RedisIncrByOptions,
-  type RedisScript,
-} from './barrier/redis-barrier.js';
-export { type RedisLike } from './barrier/redis-scripts.js';
-
-export * from './xa/index.js';
-export * from './outbox/index.js';
+export * from './errors.js';

@@ -4,14 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  accordHandler,
-  sqliteBarrier,
-  type AccordClient,
-  type BarrierResult,
-  type SqliteDatabaseLike,
-  type TccContext,
-} from './index.js';
+import { sqliteBarrier, type BarrierResult, type SqliteDatabaseLike } from './barrier/index.js';
+import type { AccordClient, TccContext } from './index.js';
+import { accordHandler } from './participant/index.js';
 
 interface Transfer {
   account: string;

@@ -8,14 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BusinessFailure, type AccordClient } from '@accord/client';
 import {
-  BusinessFailure,
   coordinatorDecider,
   startRecovery,
-  type AccordClient,
   type RecoveryReport,
   type RecoveryRunner,
-} from '@accord/client';
+} from '@accord/client/xa';
 import { uniqueName, waitFor } from '@accord/testkit';
 import {
   branchOn,

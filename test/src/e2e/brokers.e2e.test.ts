@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { connect as connectNats, type NatsConnection } from 'nats';
 import pg from 'pg';
-import { AccordClient, pgInbox, verifySignature } from '@accord/client';
+import { AccordClient } from '@accord/client';
+import { verifySignature } from '@accord/client/participant';
+import { pgInbox } from '@accord/client/outbox';
 import {
   createTempSchema,
   requireService,

@@ -10,15 +10,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import {
-  AccordClient,
-  accordHandler,
-  accordPublisher,
-  checkBackHandler,
-  pgInbox,
-  pgOutbox,
-  type OutboxRelay,
-} from '@accord/client';
+import { AccordClient } from '@accord/client';
+import { accordHandler } from '@accord/client/participant';
+import { checkBackHandler } from '@accord/client/barrier';
+import { accordPublisher, pgInbox, pgOutbox, type OutboxRelay } from '@accord/client/outbox';
 import { createTempSchema, requireService, tempDir, waitFor } from '@accord/testkit';
 import type { TempSchema } from '@accord/testkit';
 import { CoordinatorProcess } from '../support/coordinator-process.js';

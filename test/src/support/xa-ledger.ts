@@ -10,20 +10,20 @@
 import { randomInt } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { BusinessFailure } from '@accord/client';
+import { type AccordHandlerFn } from '@accord/client/participant';
 import {
-  BusinessFailure,
   mysqlXa,
   mysqlXidSql,
   parseMysqlXid,
   parsePgXid,
   pgXa,
   xaLocalHandler,
-  type AccordHandlerFn,
   type XaBranchKey,
   type XaDuplicateAnswer,
   type XaParticipant,
   type XaRecoverRow,
-} from '@accord/client';
+} from '@accord/client/xa';
 import { createTempMysqlDatabase, createTempSchema, uniqueName, waitFor } from '@accord/testkit';
 
 /** The databases a ledger can live on. */

@@ -6,14 +6,13 @@
  * that restarts, and it records every phase-two call it receives.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { accordHandler, type AccordHandlerFn } from '@accord/client/participant';
 import {
-  accordHandler,
   xaPhaseTwoHandler,
-  type AccordHandlerFn,
   type PhaseTwoAnswer,
   type PhaseTwoOutcome,
   type RecoverableLike,
-} from '@accord/client';
+} from '@accord/client/xa';
 import { freePort } from '@accord/testkit';
 import type { LedgerSession, XaLedger } from './xa-ledger.js';
 

@@ -64,3 +64,11 @@ export {
 } from './nats-publisher.js';
 export { httpPublisher, type HttpPublisherOptions } from './http-publisher.js';
 export { accordPublisher, type AccordPublisherOptions } from './accord-publisher.js';
+// Types of the other entry points that the outbox's signatures use.
+export type { CoordinatorApi } from '../client/accord-client.js';
+export type { MsgStep } from '../client/msg.js';
+export type { TransactionOptionsInput } from '../client/wire-types.js';
+export type { MysqlQueryable } from '../barrier/mysql-barrier.js';
+export type { PgQueryable } from '../barrier/pg-barrier.js';
+export type { SqliteStatementLike, Synchronous } from '../barrier/sqlite-barrier.js';
+export type { PreparedStatus } from '../barrier/types.js';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MODES } from '../protocol.js';
-import { Driver } from './driver.test-support.js';
-import { newTransaction, registerEvent, step, testOptions } from './fixtures.test-support.js';
+import { Driver } from './test-support/driver.js';
+import { newTransaction, registerEvent, step, testOptions } from './test-support/fixtures.js';
 import { modesWhere, registeredOps, rulesOf } from './mode-rules.js';
 
 const T0 = 1_700_000_000_000;

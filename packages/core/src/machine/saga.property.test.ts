@@ -13,11 +13,11 @@ import {
   stepsArb,
   stubbornReplyArb,
   timeoutArb,
-} from './arbitraries.test-support.js';
+} from './test-support/arbitraries.js';
 import { findOp } from './phases.js';
-import { budgetOf } from './driver.test-support.js';
-import { newTransaction, testOptions } from './fixtures.test-support.js';
-import { type External, simulate, type SimResult } from './simulate.test-support.js';
+import { budgetOf } from './test-support/driver.js';
+import { newTransaction, testOptions } from './test-support/fixtures.js';
+import { type External, simulate, type SimResult } from './test-support/simulate.js';
 import type { DriveState } from './types.js';
 
 function sagaCase(layout: Layout) {

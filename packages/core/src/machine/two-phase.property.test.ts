@@ -10,17 +10,17 @@ import {
   seedArb,
   stubbornReplyArb,
   timeoutArb,
-} from './arbitraries.test-support.js';
+} from './test-support/arbitraries.js';
 import { registeredOps } from './mode-rules.js';
 import { findOp } from './phases.js';
-import { budgetOf, type StepRecord } from './driver.test-support.js';
+import { budgetOf, type StepRecord } from './test-support/driver.js';
 import {
   newTransaction,
   registerEvent,
   type Scripted,
   testOptions,
-} from './fixtures.test-support.js';
-import { type External, simulate, type SimResult } from './simulate.test-support.js';
+} from './test-support/fixtures.js';
+import { type External, simulate, type SimResult } from './test-support/simulate.js';
 import { transition } from './transition.js';
 import type { MachineEvent } from './types.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { verifySignature } from '@accord/client';
+import { verifySignature } from '@accord/client/participant';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
@@ -7,7 +7,7 @@ import { connect, StorageType } from 'nats';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { TransactionRecord } from '@accord/core';
 import { requireService, SERVICES, uniqueName } from '@accord/testkit';
-import { OPTIONS, op, txRecord } from '../stores/conformance/fixtures.js';
+import { OPTIONS, op, txRecord } from '../stores/test-support/fixtures.js';
 import { BrokerBranchCaller } from './broker-branch-caller.js';
 import { BrokerRegistry } from './broker-registry.js';
 

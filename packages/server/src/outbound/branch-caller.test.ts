@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { verifySignature } from '@accord/client';
+import { verifySignature } from '@accord/client/participant';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

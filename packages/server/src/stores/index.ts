@@ -1,6 +1,6 @@
 /**
  * Store backends of the coordinator and the registry that picks one from a URL. The
- * conformance suite (`./conformance/store-conformance.js`) is for tests and is not
+ * conformance suite (`./test-support/store-conformance.js`) is for tests and is not
  * exported here, so production code never loads `node:test`.
  */
 export {

@@ -7,8 +7,8 @@ import {
   waitFor,
   type TempDatabase,
 } from '@accord/testkit';
-import { storeConformance } from '../conformance/store-conformance.js';
-import { T, mustGet, sagaSnapshot, seed, writeOf } from '../conformance/fixtures.js';
+import { storeConformance } from '../test-support/store-conformance.js';
+import { T, mustGet, sagaSnapshot, seed, writeOf } from '../test-support/fixtures.js';
 import { MYSQL_MIGRATIONS, migrationStatements } from './mysql-migrations.js';
 import { MysqlStore } from './mysql-store.js';
 

@@ -8,8 +8,8 @@ import {
   requireService,
   type TempKeyPrefix,
 } from '@accord/testkit';
-import { T, sagaSnapshot, seed, txRecord, writeOf } from '../conformance/fixtures.js';
-import { storeConformance } from '../conformance/store-conformance.js';
+import { T, sagaSnapshot, seed, txRecord, writeOf } from '../test-support/fixtures.js';
+import { storeConformance } from '../test-support/store-conformance.js';
 import { parseRedisStoreUrl } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStore, type RedisFaultPoint, type RedisStoreOptions } from './redis-store.js';

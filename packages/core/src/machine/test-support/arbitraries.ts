@@ -3,9 +3,9 @@
  * properties.
  */
 import fc from 'fast-check';
-import type { RetryPolicy } from '../protocol.js';
-import type { StepSpec } from './create.js';
-import { type Scripted, step } from './fixtures.test-support.js';
+import type { RetryPolicy } from '../../protocol.js';
+import type { StepSpec } from '../create.js';
+import { type Scripted, step } from './fixtures.js';
 
 /** Runs per property: enough to find ordering bugs, few enough to stay fast. */
 export const RUNS = Number(process.env.ACCORD_PROPERTY_RUNS ?? 200);

@@ -4,13 +4,13 @@
  * {@link Driver} that checks every transition. The property tests build on it.
  */
 import assert from 'node:assert/strict';
-import type { OpName } from '../protocol.js';
-import { isTerminal, opKey } from '../protocol.js';
-import type { NewTransaction } from './create.js';
-import { Driver } from './driver.test-support.js';
-import { outcomeOf, type Scripted } from './fixtures.test-support.js';
-import { eligibleOps } from './phases.js';
-import type { DriveState, MachineEvent } from './types.js';
+import type { OpName } from '../../protocol.js';
+import { isTerminal, opKey } from '../../protocol.js';
+import type { NewTransaction } from '../create.js';
+import { Driver } from './driver.js';
+import { outcomeOf, type Scripted } from './fixtures.js';
+import { eligibleOps } from '../phases.js';
+import type { DriveState, MachineEvent } from '../types.js';
 
 const keyOf = (o: { branchId: string; op: OpName }) => opKey(o.branchId, o.op);
 

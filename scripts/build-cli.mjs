@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Builds what the `accord` command needs (packages/server and the projects it references)
+// with `tsc -b`, printing one line per project compiled. tsc's build info makes a second
+// run cheap: an up-to-date build is reused. Runs as the root `prepare` script (so
+// `npm install` leaves a working `npx accord`) and before `npm start`.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const started = Date.now();
+let built = 0;
+
+const child = spawn(process.execPath, [tsc, '-b', '--verbose', 'packages/server'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let pending = '';
+const problems = [];
+child.stdout.setEncoding('utf8');
+child.stdout.on('data', (chunk) => {
+  pending += chunk;
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    const building = /Building project '(.+)\/tsconfig\.json'/.exec(line);
+    if (building) {
+      if (built === 0) console.log('accord: compiling TypeScript (the first build takes a minute)');
+      built += 1;
+      console.log(`accord:   ${relative(root, building[1])}`);
+    } else if (/error TS\d+/.test(line) || problems.length > 0) {
+      problems.push(line);
+    }
+  }
+});
+child.on('close', (code) => {
+  if (pending) problems.push(pending);
+  if (code !== 0) {
+    console.error(problems.join('\n'));
+    console.error(`accord: build failed (tsc exited ${code})`);
+    process.exit(code ?? 1);
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    built === 0
+      ? `accord: build is up to date (${seconds}s)`
+      : `accord: built ${built} project(s) in ${seconds}s`,
+  );
+});
