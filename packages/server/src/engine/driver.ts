@@ -37,6 +37,12 @@ interface Active {
   state: DriveState;
   readonly fence: number;
   leaseUntil: number;
+  /**
+   * Set while the write that frees the lease is on its way: a renewal that finds the
+   * lease gone meanwhile saw that write land, not a takeover, and the write's own result
+   * says whether it applied.
+   */
+  releasing: boolean;
   /** Serialises events of one transaction. */
   chain: Promise<unknown>;
 }
@@ -75,6 +81,7 @@ export class Driver {
         state: { tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() },
         fence: snapshot.tx.fence,
         leaseUntil: snapshot.tx.leaseUntil,
+        releasing: false,
         chain: Promise.resolve(),
       });
     }
@@ -87,6 +94,7 @@ export class Driver {
       state,
       fence: state.tx.fence,
       leaseUntil: state.tx.leaseUntil,
+      releasing: false,
       chain: Promise.resolve(),
     };
     this.active.set(state.tx.gid, active);
@@ -136,7 +144,7 @@ export class Driver {
     const renewed = await this.deps.store.renew(refs, this.deps.owner, until);
     entries.forEach(([gid, a], i) => {
       if (renewed[i]) a.leaseUntil = until;
-      else this.drop(gid, a, 'lease taken over by another instance');
+      else if (!a.releasing) this.drop(gid, a, 'lease lost: the store no longer holds it for us');
     });
   }
 
@@ -191,6 +199,7 @@ export class Driver {
         crash.hit('before-final-status');
       }
       let applied: boolean;
+      active.releasing = idle;
       try {
         applied = await committer.write({
           gid,
@@ -217,7 +226,8 @@ export class Driver {
     active.state = next;
     for (const alert of decision.alerts) this.deps.observer.alert(alert, next.tx);
     if (idle) {
-      this.active.delete(gid);
+      // Only this lease's entry: a newer claim may have replaced it while the write ran.
+      if (this.active.get(gid) === active) this.active.delete(gid);
       if (isTerminal(next.tx.status)) this.deps.observer.terminal(next.tx);
       if (isTerminal(next.tx.status) || next.tx.parked)
         this.settled({ tx: next.tx, ops: [...next.ops] });
