@@ -48,6 +48,7 @@ describe('driver leases on a real SQLite store', () => {
   let clock: ManualClock;
   let caller: ScriptedCaller;
   let answers: ((o: Outcome) => void)[];
+  let signals: (AbortSignal | undefined)[];
   let lost: string[];
   let driver: Driver;
 
@@ -64,7 +65,11 @@ describe('driver leases on a real SQLite store', () => {
     gated = gatedStore(base);
     clock = new ManualClock(1_700_000_000_000);
     answers = [];
-    caller = new ScriptedCaller(() => new Promise<Outcome>((resolve) => answers.push(resolve)));
+    signals = [];
+    caller = new ScriptedCaller((_call, _nth, signal) => {
+      signals.push(signal);
+      return new Promise<Outcome>((resolve) => answers.push(resolve));
+    });
     lost = [];
     driver = new Driver({
       store: gated.store,
@@ -79,16 +84,22 @@ describe('driver leases on a real SQLite store', () => {
     });
   });
 
-  /** A one-step saga claimed by `main` and adopted, its action call held open. */
-  async function driving(): Promise<string> {
+  /** A one-step saga claimed by `main` (lease `leaseMs`) and adopted. */
+  async function adopted(leaseMs = LEASE_MS): Promise<string> {
     const spec = sagaSpec(1);
     const snapshot = createSnapshot(spec, clock.now());
     await base.insert(snapshot.tx, snapshot.ops);
-    const claimed = await base.claim(spec.gid, 'main', clock.now(), LEASE_MS);
+    const claimed = await base.claim(spec.gid, 'main', clock.now(), leaseMs);
     assert.ok(claimed);
     await driver.adopt(claimed);
-    await waitFor(() => answers.length === 1, { what: 'the action call' });
     return spec.gid;
+  }
+
+  /** As {@link adopted}, with its action call held open. */
+  async function driving(): Promise<string> {
+    const gid = await adopted();
+    await waitFor(() => answers.length === 1, { what: 'the action call' });
+    return gid;
   }
 
   it('does not report its own final write as a lost lease when a renewal sees it first', async () => {
@@ -114,6 +125,76 @@ describe('driver leases on a real SQLite store', () => {
     assert.equal(lost.length, 1);
     assert.match(lost[0]!, /lease lost/);
     assert.equal(driver.holds(gid), false);
+    answers[0]!(reply.ok);
+  });
+
+  it('aborts the calls open under a lease a renewal finds lost', async () => {
+    const gid = await driving();
+    assert.equal(signals[0]?.aborted, false);
+    clock.advance(LEASE_MS);
+    assert.ok(await base.claim(gid, 'peer', clock.now(), LEASE_MS));
+    await driver.renewLeases();
+    assert.equal(signals[0]?.aborted, true, 'the open call was abandoned');
+    answers[0]!(reply.ok);
+    // The late answer changes nothing: the peer holds the transaction.
+    await new Promise((r) => setTimeout(r, 50));
+    const stored = await base.get(gid);
+    assert.equal(stored?.tx.leaseOwner, 'peer');
+    assert.equal((await base.history(gid)).length, 0);
+  });
+
+  it('starts no call with less than the margin left on the lease', async () => {
+    // A fifth of the lease is the margin: a lease of 1 s claimed and then 850 ms passing
+    // leaves 150 ms, under the 200 ms margin.
+    const spec = sagaSpec(1);
+    const snapshot = createSnapshot(spec, clock.now());
+    await base.insert(snapshot.tx, snapshot.ops);
+    const claimed = await base.claim(spec.gid, 'main', clock.now() - 850, 1_000);
+    assert.ok(claimed);
+    const shortLease = new Driver({
+      store: base,
+      committer: new GroupCommitter(base),
+      caller,
+      clock,
+      random: () => 0.5,
+      owner: 'main',
+      leaseMs: 1_000,
+      crash: new CrashPoints([]),
+      observer: { ...silentObserver, lost: (g, why) => lost.push(`${g}: ${why}`) },
+    });
+    await shortLease.adopt(claimed);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(caller.calls.length, 0, 'no call was started');
+    assert.equal(shortLease.holds(spec.gid), false);
+    assert.match(lost[0] ?? '', /too close to expiry/);
+  });
+
+  it('abandons open calls when the lease nears expiry without a renewal', async () => {
+    const real = new Driver({
+      store: base,
+      committer: new GroupCommitter(base),
+      caller,
+      clock: { now: () => Date.now() },
+      random: () => 0.5,
+      owner: 'main',
+      leaseMs: 500,
+      crash: new CrashPoints([]),
+      observer: { ...silentObserver, lost: (g, why) => lost.push(`${g}: ${why}`) },
+    });
+    const spec = sagaSpec(1);
+    const snapshot = createSnapshot(spec, Date.now());
+    await base.insert(snapshot.tx, snapshot.ops);
+    const claimed = await base.claim(spec.gid, 'main', Date.now(), 500);
+    assert.ok(claimed);
+    const started = Date.now();
+    await real.adopt(claimed);
+    await waitFor(() => signals[0]?.aborted === true, {
+      timeoutMs: 2_000,
+      what: 'the call to be abandoned',
+    });
+    // Not before the deadline (expiry minus a fifth of the lease), nor much after.
+    assert.ok(Date.now() - started >= 350, `abandoned after ${Date.now() - started} ms`);
+    assert.match(lost[0] ?? '', /about to expire/);
     answers[0]!(reply.ok);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type {
   BranchOp,
+  Outcome,
   Clock,
   Decision,
   DriveState,
@@ -17,6 +18,7 @@ import { AccordError, isTerminal, transition } from '@accord/core';
 import type { BranchCall } from '../outbound/branch-caller.js';
 import type { CrashPoints } from './crash-points.js';
 import type { GroupCommitter } from './group-committer.js';
+import { callDeadline, LeaseCalls } from './lease-calls.js';
 import type { EngineObserver } from './observer.js';
 
 /** What the driver needs from the rest of the server. */
@@ -43,6 +45,8 @@ interface Active {
    * says whether it applied.
    */
   releasing: boolean;
+  /** The branch calls open under this lease; they end with it. */
+  readonly calls: LeaseCalls;
   /** Serialises events of one transaction. */
   chain: Promise<unknown>;
 }
@@ -77,26 +81,19 @@ export class Driver {
     const held = this.active.get(snapshot.tx.gid);
     // A claim with a newer fence supersedes what we held: that lease is already dead.
     if (!held || held.fence !== snapshot.tx.fence) {
-      this.active.set(snapshot.tx.gid, {
-        state: { tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() },
-        fence: snapshot.tx.fence,
-        leaseUntil: snapshot.tx.leaseUntil,
-        releasing: false,
-        chain: Promise.resolve(),
-      });
+      // The old lease's calls end before the new lease dispatches them again.
+      held?.calls.abort();
+      this.active.set(
+        snapshot.tx.gid,
+        this.hold({ tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() }),
+      );
     }
     return this.send(snapshot.tx.gid, event);
   }
 
   /** Takes over a transaction inserted already leased, whose first decision was stored with it. */
   adoptInserted(state: DriveState, dispatch: readonly BranchOp[]): void {
-    const active: Active = {
-      state,
-      fence: state.tx.fence,
-      leaseUntil: state.tx.leaseUntil,
-      releasing: false,
-      chain: Promise.resolve(),
-    };
+    const active = this.hold(state);
     this.active.set(state.tx.gid, active);
     for (const op of dispatch) void this.call(active, op);
   }
@@ -135,6 +132,29 @@ export class Driver {
     };
   }
 
+  /** A new lease entry for a transaction just claimed or inserted. */
+  private hold(state: DriveState): Active {
+    const gid = state.tx.gid;
+    const active: Active = {
+      state,
+      fence: state.tx.fence,
+      leaseUntil: state.tx.leaseUntil,
+      releasing: false,
+      calls: new LeaseCalls(() => this.deadlinePassed(gid, active)),
+      chain: Promise.resolve(),
+    };
+    return active;
+  }
+
+  /** The watchdog of a lease with open calls fired: drop it unless a renewal moved it. */
+  private deadlinePassed(gid: string, active: Active): void {
+    if (this.active.get(gid) !== active) return;
+    const now = this.deps.clock.now();
+    const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
+    if (now < deadline) active.calls.extend(deadline, now);
+    else this.drop(gid, active, 'lease about to expire without a renewal');
+  }
+
   /** Extends the leases of every held transaction; drops those that were taken over. */
   async renewLeases(): Promise<void> {
     const entries = [...this.active.entries()];
@@ -143,18 +163,22 @@ export class Driver {
     const until = this.deps.clock.now() + this.deps.leaseMs;
     const renewed = await this.deps.store.renew(refs, this.deps.owner, until);
     entries.forEach(([gid, a], i) => {
-      if (renewed[i]) a.leaseUntil = until;
-      else if (!a.releasing) this.drop(gid, a, 'lease lost: the store no longer holds it for us');
+      if (renewed[i]) {
+        a.leaseUntil = until;
+        a.calls.extend(callDeadline(until, this.deps.leaseMs), this.deps.clock.now());
+      } else if (!a.releasing) this.drop(gid, a, 'lease lost: the store no longer holds it for us');
     });
   }
 
   /**
    * Gives up every held transaction (shutdown): stores each as due now and frees its
-   * lease, so any instance may continue it. Calls still in flight are simply repeated later.
+   * lease, so any instance may continue it. Calls still open are abandoned first (and
+   * repeated later), so none is open once another instance can claim.
    */
   async releaseAll(): Promise<void> {
     const entries = [...this.active.entries()];
     this.active.clear();
+    for (const [, a] of entries) a.calls.abort();
     const now = this.deps.clock.now();
     await Promise.all(
       entries.map(([gid, a]) =>
@@ -175,6 +199,7 @@ export class Driver {
   private drop(gid: string, active: Active, why: string): void {
     if (this.active.get(gid) !== active) return;
     this.active.delete(gid);
+    active.calls.abort();
     this.deps.observer.lost(gid, why);
   }
 
@@ -244,9 +269,22 @@ export class Driver {
   }
 
   private async call(active: Active, op: BranchOp): Promise<void> {
+    const gid = active.state.tx.gid;
+    if (this.active.get(gid) !== active) return; // its lease is gone: the next holder calls
     const startedAt = this.deps.clock.now();
+    const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
+    if (startedAt >= deadline) {
+      this.drop(gid, active, 'lease too close to expiry to start a call (renewals are late)');
+      return;
+    }
     const t0 = performance.now();
-    const outcome = await this.deps.caller.call(active.state.tx, op);
+    active.calls.begin(deadline, startedAt);
+    let outcome: Outcome;
+    try {
+      outcome = await this.deps.caller.call(active.state.tx, op, active.calls.signal);
+    } finally {
+      active.calls.end();
+    }
     this.deps.observer.branchCall(active.state.tx, op, outcome, (performance.now() - t0) / 1000);
     this.deps.crash.hit('after-branch-call');
     await this.sendTo(active.state.tx.gid, active, {
