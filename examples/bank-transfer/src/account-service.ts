@@ -11,6 +11,7 @@ import {
   BusinessFailure,
   checkBackHandler,
 } from '@accord/client';
+import { ACCORD_HEADERS } from '@accord/core';
 import { CallMonitor } from './call-monitor.js';
 import type { Fault } from './faults.js';
 import { FaultInjector } from './faults.js';
@@ -74,9 +75,21 @@ export async function startAccountService(
   const { ledger } = options;
   const app = Fastify({ logger: false });
   accordFastifyBodyParser(app);
+  const monitor = new CallMonitor();
+  // Before the fault hooks, so a delayed request counts as open from its arrival.
+  app.addHook('onRequest', async (request, reply) => {
+    const h = request.headers;
+    const [gid, branch, op] = [
+      h[ACCORD_HEADERS.gid],
+      h[ACCORD_HEADERS.branch],
+      h[ACCORD_HEADERS.op],
+    ];
+    if (typeof gid === 'string' && typeof branch === 'string' && typeof op === 'string') {
+      reply.raw.once('close', monitor.opened(`${gid}/${branch}/${op}`));
+    }
+  });
   const faults = new FaultInjector();
   faults.install(app);
-  const monitor = new CallMonitor();
   const calls = new Map<string, number>();
   // Routes of the bank's own API (not called by the coordinator): refusals are 409s.
   app.setErrorHandler((error, _request, reply) => {
