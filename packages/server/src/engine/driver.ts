@@ -146,13 +146,17 @@ export class Driver {
     return active;
   }
 
-  /** The watchdog of a lease with open calls fired: drop it unless a renewal moved it. */
+  /**
+   * The watchdog of a lease with open calls fired. Unless a renewal moved the deadline,
+   * the calls are abandoned: each comes back as an unknown outcome, which is recorded
+   * (fenced) and retried later if the lease still holds, and discarded if it does not.
+   */
   private deadlinePassed(gid: string, active: Active): void {
     if (this.active.get(gid) !== active) return;
     const now = this.deps.clock.now();
     const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
     if (now < deadline) active.calls.extend(deadline, now);
-    else this.drop(gid, active, 'lease about to expire without a renewal');
+    else active.calls.abort();
   }
 
   /** Extends the leases of every held transaction; drops those that were taken over. */

@@ -19,11 +19,11 @@ export function callDeadline(leaseUntil: number, leaseMs: number): number {
 /**
  * The open calls of one lease: one abort signal for all of them, and a watchdog that
  * fires `onDeadline` when the deadline passes while calls are open. The watchdog runs on
- * real timers; `onDeadline` should check the clock and call {@link LeaseCalls.extend}
- * again if the deadline moved.
+ * real timers; `onDeadline` checks the clock, and either calls {@link LeaseCalls.extend}
+ * (the deadline moved) or {@link LeaseCalls.abort}.
  */
 export class LeaseCalls {
-  private readonly controller = new AbortController();
+  private controller = new AbortController();
   private open = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -54,10 +54,11 @@ export class LeaseCalls {
     if (this.open > 0) this.arm(deadline, now);
   }
 
-  /** The lease is gone: every open call ends now. */
+  /** Every open call ends now (calls started later get a fresh signal). */
   abort(): void {
     clearTimeout(this.timer);
     this.controller.abort();
+    this.controller = new AbortController();
   }
 
   private arm(deadline: number, now: number): void {

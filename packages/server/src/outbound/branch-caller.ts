@@ -89,7 +89,7 @@ export class HttpBranchCaller implements BranchCall {
       return { kind, httpStatus: response.statusCode, message };
     } catch (error) {
       const message = signal?.aborted
-        ? 'abandoned: the lease was lost'
+        ? 'abandoned: the lease was lost or about to run out'
         : describeError(error, timeout);
       return { kind: 'error', httpStatus: null, message };
     }
