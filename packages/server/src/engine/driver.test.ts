@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Outcome, Store, StoreBatch } from '@accord/core';
+import type { Outcome, Store, StoreBatch, TransactionSnapshot } from '@accord/core';
 import { createSnapshot, ManualClock } from '@accord/core';
 import { tempDir, waitFor } from '@accord/testkit';
 import { openStore } from '../stores/open-store.js';
@@ -148,17 +148,11 @@ describe('driver leases on a real SQLite store', () => {
     assert.equal((await base.history(gid)).length, 0);
   });
 
-  it('starts no call with less than the margin left on the lease', async () => {
-    // A fifth of the lease is the margin: a lease of 1 s claimed and then 850 ms passing
-    // leaves 150 ms, under the 200 ms margin.
-    const spec = sagaSpec(1);
-    const snapshot = createSnapshot(spec, clock.now());
-    await base.insert(snapshot.tx, snapshot.ops);
-    const claimed = await base.claim(spec.gid, 'main', clock.now() - 850, 1_000);
-    assert.ok(claimed);
-    const shortLease = new Driver({
-      store: base,
-      committer: new GroupCommitter(base),
+  /** A driver with a 1 s lease (margin 200 ms) on `store`. */
+  function shortLeaseDriver(store: Store): Driver {
+    return new Driver({
+      store,
+      committer: new GroupCommitter(store),
       caller,
       clock,
       random: () => 0.5,
@@ -167,11 +161,43 @@ describe('driver leases on a real SQLite store', () => {
       crash: new CrashPoints([]),
       observer: { ...silentObserver, lost: (g, why) => lost.push(`${g}: ${why}`) },
     });
-    await shortLease.adopt(claimed);
-    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** A saga claimed by `main` 850 ms ago with a 1 s lease: 150 ms left, under the margin. */
+  async function shortOnLease(): Promise<TransactionSnapshot> {
+    const spec = sagaSpec(1);
+    const snapshot = createSnapshot(spec, clock.now());
+    await base.insert(snapshot.tx, snapshot.ops);
+    const claimed = await base.claim(spec.gid, 'main', clock.now() - 850, 1_000);
+    assert.ok(claimed);
+    return claimed;
+  }
+
+  it('renews a lease short of the margin before it starts a call', async () => {
+    const claimed = await shortOnLease();
+    await shortLeaseDriver(base).adopt(claimed);
+    await waitFor(() => caller.calls.length === 1, { what: 'the call' });
+    const stored = await base.get(claimed.tx.gid);
+    assert.equal(stored?.tx.leaseUntil, clock.now() + 1_000, 'renewed before the call');
+    assert.deepEqual(lost, []);
+    answers[0]!(reply.ok);
+  });
+
+  it('starts no call when a lease short of the margin cannot be renewed', async () => {
+    const claimed = await shortOnLease();
+    const refusing = new Proxy(base, {
+      get(target, key) {
+        if (key === 'renew') return () => Promise.resolve([false]);
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const driver = shortLeaseDriver(refusing);
+    await driver.adopt(claimed);
+    await waitFor(() => lost.length === 1, { what: 'the lease to be given up' });
     assert.equal(caller.calls.length, 0, 'no call was started');
-    assert.equal(shortLease.holds(spec.gid), false);
-    assert.match(lost[0] ?? '', /too close to expiry/);
+    assert.equal(driver.holds(claimed.tx.gid), false);
+    assert.match(lost[0]!, /lease lost/);
   });
 
   it('abandons open calls when the lease nears expiry without a renewal, and retries them', async () => {

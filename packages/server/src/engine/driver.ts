@@ -272,15 +272,39 @@ export class Driver {
     for (const listener of set) listener(snapshot);
   }
 
+  /**
+   * Whether a call may start under this lease now: it is still held, with more than the
+   * margin left. A lease that is short of it (renewals running late) is renewed first.
+   */
+  private async roomForCall(gid: string, active: Active): Promise<boolean> {
+    const { clock, leaseMs, owner, store } = this.deps;
+    if (this.active.get(gid) !== active) return false;
+    if (clock.now() < callDeadline(active.leaseUntil, leaseMs)) return true;
+    const until = clock.now() + leaseMs;
+    let renewed: boolean;
+    try {
+      [renewed = false] = await store.renew([{ gid, fence: active.fence }], owner, until);
+    } catch (error) {
+      this.drop(gid, active, `store did not renew the lease: ${String(error)}`);
+      return false;
+    }
+    if (this.active.get(gid) !== active) return false;
+    if (!renewed) {
+      this.drop(gid, active, 'lease lost: the store no longer holds it for us');
+      return false;
+    }
+    active.leaseUntil = Math.max(active.leaseUntil, until);
+    if (clock.now() < callDeadline(active.leaseUntil, leaseMs)) return true;
+    this.drop(gid, active, 'renewals too slow to start a call within the lease');
+    return false;
+  }
+
   private async call(active: Active, op: BranchOp): Promise<void> {
     const gid = active.state.tx.gid;
-    if (this.active.get(gid) !== active) return; // its lease is gone: the next holder calls
+    // Without room on the lease the call is not made; the next holder makes it.
+    if (!(await this.roomForCall(gid, active))) return;
     const startedAt = this.deps.clock.now();
     const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
-    if (startedAt >= deadline) {
-      this.drop(gid, active, 'lease too close to expiry to start a call (renewals are late)');
-      return;
-    }
     const t0 = performance.now();
     active.calls.begin(deadline, startedAt);
     let outcome: Outcome;
