@@ -57,6 +57,7 @@ type TerminalListener = (snapshot: TransactionSnapshot) => void;
 export class Driver {
   private readonly active = new Map<string, Active>();
   private readonly listeners = new Map<string, Set<TerminalListener>>();
+  private renewal: Promise<void> | null = null;
 
   constructor(private readonly deps: DriverDeps) {}
 
@@ -159,8 +160,19 @@ export class Driver {
     else active.calls.abort();
   }
 
-  /** Extends the leases of every held transaction; drops those that were taken over. */
-  async renewLeases(): Promise<void> {
+  /**
+   * Extends the leases of every held transaction; drops those that were taken over. One
+   * renewal runs at a time (a call while one runs joins it), so renewals reach the store
+   * in the order they were made and the expiry kept here is the one stored.
+   */
+  renewLeases(): Promise<void> {
+    this.renewal ??= this.renewAll().finally(() => {
+      this.renewal = null;
+    });
+    return this.renewal;
+  }
+
+  private async renewAll(): Promise<void> {
     const entries = [...this.active.entries()];
     if (entries.length === 0) return;
     const refs: LeaseRef[] = entries.map(([gid, a]) => ({ gid, fence: a.fence }));
@@ -277,24 +289,20 @@ export class Driver {
    * margin left. A lease that is short of it (renewals running late) is renewed first.
    */
   private async roomForCall(gid: string, active: Active): Promise<boolean> {
-    const { clock, leaseMs, owner, store } = this.deps;
-    if (this.active.get(gid) !== active) return false;
-    if (clock.now() < callDeadline(active.leaseUntil, leaseMs)) return true;
-    const until = clock.now() + leaseMs;
-    let renewed: boolean;
-    try {
-      [renewed = false] = await store.renew([{ gid, fence: active.fence }], owner, until);
-    } catch (error) {
-      this.drop(gid, active, `store did not renew the lease: ${String(error)}`);
-      return false;
+    const room = () => this.deps.clock.now() < callDeadline(active.leaseUntil, this.deps.leaseMs);
+    // The renewal under way may have started long ago: if it leaves no room, one more.
+    for (let round = 0; round < 2; round++) {
+      if (this.active.get(gid) !== active) return false;
+      if (room()) return true;
+      try {
+        await this.renewLeases();
+      } catch (error) {
+        this.drop(gid, active, `store did not renew the lease: ${String(error)}`);
+        return false;
+      }
     }
     if (this.active.get(gid) !== active) return false;
-    if (!renewed) {
-      this.drop(gid, active, 'lease lost: the store no longer holds it for us');
-      return false;
-    }
-    active.leaseUntil = Math.max(active.leaseUntil, until);
-    if (clock.now() < callDeadline(active.leaseUntil, leaseMs)) return true;
+    if (room()) return true;
     this.drop(gid, active, 'renewals too slow to start a call within the lease');
     return false;
   }
