@@ -6,7 +6,11 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AccordClient } from '@accord/client';
 import { BusinessFailure } from '@accord/client';
-import { accordFastifyBodyParser, accordFastifyHandler } from '@accord/client/participant';
+import {
+  ACCORD_HEADERS,
+  accordFastifyBodyParser,
+  accordFastifyHandler,
+} from '@accord/client/participant';
 import { checkBackHandler } from '@accord/client/barrier';
 import { CallMonitor } from './call-monitor.js';
 import type { Fault } from './faults.js';
@@ -71,9 +75,21 @@ export async function startAccountService(
   const { ledger } = options;
   const app = Fastify({ logger: false });
   accordFastifyBodyParser(app);
+  const monitor = new CallMonitor();
+  // Before the fault hooks, so a delayed request counts as open from its arrival.
+  app.addHook('onRequest', async (request, reply) => {
+    const h = request.headers;
+    const [gid, branch, op] = [
+      h[ACCORD_HEADERS.gid],
+      h[ACCORD_HEADERS.branch],
+      h[ACCORD_HEADERS.op],
+    ];
+    if (typeof gid === 'string' && typeof branch === 'string' && typeof op === 'string') {
+      reply.raw.once('close', monitor.opened(`${gid}/${branch}/${op}`));
+    }
+  });
   const faults = new FaultInjector();
   faults.install(app);
-  const monitor = new CallMonitor();
   const calls = new Map<string, number>();
   // Routes of the bank's own API (not called by the coordinator): refusals are 409s.
   app.setErrorHandler((error, _request, reply) => {

@@ -1,11 +1,14 @@
 /**
  * Several coordinator processes on one shared store: they share the work, a kill -9 of
- * one loses nothing, a transaction is never driven by two at once, and a paused owner
- * that wakes up after a takeover changes nothing.
+ * one loses nothing, and the guarantee of docs/operations.md holds: a call to a
+ * transaction is never open at two replicas at once unless one stalled for longer than
+ * the lease margin; a replica paused past its lease abandons its open call when it wakes
+ * up, starts no other, and its late writes change nothing.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccordClient } from '@accord/client';
+import type { OpenRequest } from '@accord/example-bank-transfer';
 import { waitFor } from '@accord/testkit';
 import type { BankWorld, WorldStore } from '../support/bank-world.js';
 import {
@@ -20,7 +23,12 @@ import { requireWorldStore } from '../support/redis-cluster-world.js';
 import { transferBurst } from './transfer-load.js';
 
 const OPENING = 5_000;
-const ENV = { ACCORD_PREPARED_TIMEOUT_MS: '2000' };
+const LEASE_MS = 1_500;
+/** The lease margin: a fifth of the lease (see lease-calls.ts in the server). */
+const MARGIN_MS = LEASE_MS / 5;
+const ENV = { ACCORD_PREPARED_TIMEOUT_MS: '2000', ACCORD_LEASE_MS: String(LEASE_MS) };
+/** How long the participant holds the first deposit call of the pause test. */
+const DEPOSIT_DELAY_MS = 6_000;
 
 /** Transactions that lost a call's outcome with a dead owner and were driven on by another. */
 async function takeovers(client: AccordClient): Promise<{ total: number; takenOver: number }> {
@@ -43,10 +51,24 @@ async function takeovers(client: AccordClient): Promise<{ total: number; takenOv
   return { total, takenOver };
 }
 
-async function leasesLost(world: BankWorld, replica: number): Promise<number> {
+async function metric(world: BankWorld, replica: number, name: RegExp): Promise<number> {
   const text = await (await fetch(`${world.coordinators[replica]!.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('accord_leases_lost_total'));
+  const line = text.split('\n').find((l) => name.test(l.split(' ')[0] ?? ''));
   return Number(line?.split(' ')[1] ?? 0);
+}
+
+function leasesLost(world: BankWorld, replica: number): Promise<number> {
+  return metric(world, replica, /^accord_leases_lost_total$/);
+}
+
+/** The longest event-loop stall of a replica, ms, since the last time it was asked. */
+async function longestStallMs(world: BankWorld, replica: number): Promise<number> {
+  return 1000 * (await metric(world, replica, /nodejs_eventloop_lag_max_seconds$/));
+}
+
+/** Requests of one op open at the participants at the same moment. */
+function openOverlaps(world: BankWorld): string[] {
+  return [...world.a.service.monitor.openOverlaps, ...world.b.service.monitor.openOverlaps];
 }
 
 const STORES = ['postgres', 'mariadb', 'redis', 'redis-cluster'] as const;
@@ -59,7 +81,10 @@ for (const store of STORES satisfies readonly WorldStore[]) {
       { skip: skip ?? false },
       async () => {
         const world = await startWorld({ store, replicas: 3, openingBalance: OPENING, env: ENV });
+        const stalls: number[] = [];
         try {
+          // Asking resets each replica's stall gauge: start-up stalls (no lease held) do not count.
+          for (const replica of [0, 1, 2]) await longestStallMs(world, replica);
           let started = 0;
           for (let round = 0; round < 3; round++) {
             const bursts = world.clients.map((client, i) => {
@@ -68,20 +93,26 @@ for (const store of STORES satisfies readonly WorldStore[]) {
             });
             if (round === 1) {
               await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 300)));
+              stalls.push(await longestStallMs(world, 0));
               await world.coordinators[0]!.kill9();
             }
             await Promise.all(bursts);
           }
           await allSettled(world);
           assert.deepEqual(await checkInvariants(world, 2 * OPENING), []);
-          const overlaps = [
-            ...world.a.service.monitor.overlaps,
-            ...world.b.service.monitor.overlaps,
-          ];
-          assert.deepEqual(overlaps, [], 'no op was called by two instances at once');
+          for (const replica of [1, 2]) stalls.push(await longestStallMs(world, replica));
+          const longest = Math.max(...stalls);
+          const overlapping = openOverlaps(world);
+          // The guarantee holds unconditionally only while no replica stalls past the margin
+          // (a heavily loaded machine can starve one); then overlaps are allowed, and shown.
+          if (longest <= MARGIN_MS) {
+            assert.deepEqual(overlapping, [], 'no op had a call open at two replicas at once');
+          }
+          const handlerOverlaps =
+            world.a.service.monitor.overlaps.length + world.b.service.monitor.overlaps.length;
           const { total, takenOver } = await takeovers(survivor(world));
           console.log(
-            `# ${store}: 3 replicas, ${started} transfers started, 1 kill -9, ${total} transactions stored, ${takenOver} taken over from the killed replica, 0 overlapping calls`,
+            `# ${store}: 3 replicas, ${started} transfers started, 1 kill -9, ${total} transactions stored, ${takenOver} taken over from the killed replica, ${overlapping.length} overlapping open calls (longest stall ${Math.round(longest)} ms, margin ${MARGIN_MS} ms), ${handlerOverlaps} overlapping handler runs`,
           );
         } finally {
           await world.close();
@@ -157,22 +188,24 @@ for (const store of STORES satisfies readonly WorldStore[]) {
     );
 
     it(
-      'rejects the late writes of a paused owner after a takeover',
+      'abandons the call of an owner paused past its lease, and rejects its late writes',
       { skip: skip ?? false },
       async () => {
         const world = await startWorld({ store, replicas: 2, openingBalance: OPENING, env: ENV });
         try {
           const [first] = world.coordinators;
+          const monitor = world.b.service.monitor;
           const bobBefore = (await balanceOf(world.b, 'bob')).balance;
-          // The deposit answers slowly, so the first owner is mid-call when it freezes.
+          // The deposit answers long after the lease, and the call's own timeout is longer
+          // still: only the lease can end the first owner's call early.
           world.b.service.faults.arm({
             route: '/saga/deposit',
             kind: 'delay',
             count: 1,
-            delayMs: 2_500,
+            delayMs: DEPOSIT_DELAY_MS,
           });
           const tx = await world.accord
-            .saga()
+            .saga({ options: { requestTimeoutMs: 30_000 } })
             .step({
               id: 'withdraw',
               action: `${world.alice.url}/saga/withdraw`,
@@ -186,22 +219,62 @@ for (const store of STORES satisfies readonly WorldStore[]) {
               payload: { account: 'bob', amount: 10 },
             })
             .submit();
-          await new Promise((r) => setTimeout(r, 300));
+          const deposit = `${tx.gid}/deposit/action`;
+          await waitFor(() => monitor.requests.some((r) => r.key === deposit), {
+            what: 'the first owner to call the deposit',
+          });
           first!.pause();
+          const pausedAt = Date.now();
           const done = await settled(world, tx.gid, 20_000);
           assert.equal(done.status, 'succeeded', 'the other replica took over and finished');
           const { history: before } = await survivor(world).query(tx.gid);
+          // A stall of at least twice the lease.
+          await new Promise((r) =>
+            setTimeout(r, Math.max(0, pausedAt + 2 * LEASE_MS - Date.now())),
+          );
           first!.resume();
+          const resumedAt = Date.now();
           await waitFor(async () => (await leasesLost(world, 0)) > 0, {
             timeoutMs: 10_000,
             what: 'the resumed owner to notice it lost the transaction',
           });
-          await new Promise((r) => setTimeout(r, 500));
+
+          const calls = monitor.requests.filter((r) => r.key === deposit);
+          assert.equal(calls.length, 2, 'the deposit was called by each replica once');
+          const [stale, fresh] = calls as [OpenRequest, OpenRequest];
+          assert.ok(stale.from < pausedAt && fresh.from > pausedAt);
+          // Open at two replicas at once: that op only, and only across the stall.
+          assert.deepEqual(openOverlaps(world), [deposit]);
+          // The paused owner abandoned its call as soon as it ran again, long before the
+          // participant would have answered it.
+          await waitFor(() => stale.to !== null, {
+            timeoutMs: 5_000,
+            what: 'the stale call to end',
+          });
+          const abandonedAfter = stale.to! - resumedAt;
+          assert.ok(
+            abandonedAfter < 1_000 && stale.to! < stale.from + DEPOSIT_DELAY_MS,
+            `the stale call ended ${abandonedAfter} ms after the owner resumed`,
+          );
+          // It started no call after waking up.
+          const late = [...world.a.service.monitor.requests, ...monitor.requests].filter(
+            (r) => r.key.startsWith(`${tx.gid}/`) && r.from >= resumedAt,
+          );
+          assert.deepEqual(late, [], 'no call after the owner resumed');
+
+          // The participant still runs the abandoned request when its delay ends (an abort
+          // cannot unsend it); the barrier absorbs that duplicate.
+          await new Promise((r) =>
+            setTimeout(r, Math.max(0, stale.from + DEPOSIT_DELAY_MS + 500 - Date.now())),
+          );
           const after = await survivor(world).query(tx.gid);
           assert.equal(after.transaction.status, 'succeeded');
           assert.deepEqual(after.history, before, 'the late owner wrote nothing');
           assert.equal((await balanceOf(world.b, 'bob')).balance, bobBefore + 10, 'deposited once');
           assert.deepEqual(await checkInvariants(world, 2 * OPENING), []);
+          console.log(
+            `# ${store}: owner paused ${resumedAt - pausedAt} ms (lease ${LEASE_MS} ms); its open call ended ${abandonedAfter} ms after it resumed`,
+          );
         } finally {
           world.coordinators[0]?.resume();
           await world.close();

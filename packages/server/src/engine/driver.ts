@@ -5,6 +5,7 @@
  */
 import type {
   BranchOp,
+  Outcome,
   Clock,
   Decision,
   DriveState,
@@ -17,6 +18,7 @@ import { AccordError, isTerminal, transition } from '@accord/core';
 import type { BranchCall } from '../outbound/branch-caller.js';
 import type { CrashPoints } from './crash-points.js';
 import type { GroupCommitter } from './group-committer.js';
+import { callDeadline, LeaseCalls } from './lease-calls.js';
 import type { EngineObserver } from './observer.js';
 
 /** What the driver needs from the rest of the server. */
@@ -37,6 +39,14 @@ interface Active {
   state: DriveState;
   readonly fence: number;
   leaseUntil: number;
+  /**
+   * Set while the write that frees the lease is on its way: a renewal that finds the
+   * lease gone meanwhile saw that write land, not a takeover, and the write's own result
+   * says whether it applied.
+   */
+  releasing: boolean;
+  /** The branch calls open under this lease; they end with it. */
+  readonly calls: LeaseCalls;
   /** Serialises events of one transaction. */
   chain: Promise<unknown>;
 }
@@ -47,6 +57,7 @@ type TerminalListener = (snapshot: TransactionSnapshot) => void;
 export class Driver {
   private readonly active = new Map<string, Active>();
   private readonly listeners = new Map<string, Set<TerminalListener>>();
+  private renewal: Promise<void> | null = null;
 
   constructor(private readonly deps: DriverDeps) {}
 
@@ -71,24 +82,19 @@ export class Driver {
     const held = this.active.get(snapshot.tx.gid);
     // A claim with a newer fence supersedes what we held: that lease is already dead.
     if (!held || held.fence !== snapshot.tx.fence) {
-      this.active.set(snapshot.tx.gid, {
-        state: { tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() },
-        fence: snapshot.tx.fence,
-        leaseUntil: snapshot.tx.leaseUntil,
-        chain: Promise.resolve(),
-      });
+      // The old lease's calls end before the new lease dispatches them again.
+      held?.calls.abort();
+      this.active.set(
+        snapshot.tx.gid,
+        this.hold({ tx: snapshot.tx, ops: snapshot.ops, inFlight: new Set() }),
+      );
     }
     return this.send(snapshot.tx.gid, event);
   }
 
   /** Takes over a transaction inserted already leased, whose first decision was stored with it. */
   adoptInserted(state: DriveState, dispatch: readonly BranchOp[]): void {
-    const active: Active = {
-      state,
-      fence: state.tx.fence,
-      leaseUntil: state.tx.leaseUntil,
-      chain: Promise.resolve(),
-    };
+    const active = this.hold(state);
     this.active.set(state.tx.gid, active);
     for (const op of dispatch) void this.call(active, op);
   }
@@ -127,26 +133,68 @@ export class Driver {
     };
   }
 
-  /** Extends the leases of every held transaction; drops those that were taken over. */
-  async renewLeases(): Promise<void> {
+  /** A new lease entry for a transaction just claimed or inserted. */
+  private hold(state: DriveState): Active {
+    const gid = state.tx.gid;
+    const active: Active = {
+      state,
+      fence: state.tx.fence,
+      leaseUntil: state.tx.leaseUntil,
+      releasing: false,
+      calls: new LeaseCalls(() => this.deadlinePassed(gid, active)),
+      chain: Promise.resolve(),
+    };
+    return active;
+  }
+
+  /**
+   * The watchdog of a lease with open calls fired. Unless a renewal moved the deadline,
+   * the calls are abandoned: each comes back as an unknown outcome, which is recorded
+   * (fenced) and retried later if the lease still holds, and discarded if it does not.
+   */
+  private deadlinePassed(gid: string, active: Active): void {
+    if (this.active.get(gid) !== active) return;
+    const now = this.deps.clock.now();
+    const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
+    if (now < deadline) active.calls.extend(deadline, now);
+    else active.calls.abort();
+  }
+
+  /**
+   * Extends the leases of every held transaction; drops those that were taken over. One
+   * renewal runs at a time (a call while one runs joins it), so renewals reach the store
+   * in the order they were made and the expiry kept here is the one stored.
+   */
+  renewLeases(): Promise<void> {
+    this.renewal ??= this.renewAll().finally(() => {
+      this.renewal = null;
+    });
+    return this.renewal;
+  }
+
+  private async renewAll(): Promise<void> {
     const entries = [...this.active.entries()];
     if (entries.length === 0) return;
     const refs: LeaseRef[] = entries.map(([gid, a]) => ({ gid, fence: a.fence }));
     const until = this.deps.clock.now() + this.deps.leaseMs;
     const renewed = await this.deps.store.renew(refs, this.deps.owner, until);
     entries.forEach(([gid, a], i) => {
-      if (renewed[i]) a.leaseUntil = until;
-      else this.drop(gid, a, 'lease taken over by another instance');
+      if (renewed[i]) {
+        a.leaseUntil = until;
+        a.calls.extend(callDeadline(until, this.deps.leaseMs), this.deps.clock.now());
+      } else if (!a.releasing) this.drop(gid, a, 'lease lost: the store no longer holds it for us');
     });
   }
 
   /**
    * Gives up every held transaction (shutdown): stores each as due now and frees its
-   * lease, so any instance may continue it. Calls still in flight are simply repeated later.
+   * lease, so any instance may continue it. Calls still open are abandoned first (and
+   * repeated later), so none is open once another instance can claim.
    */
   async releaseAll(): Promise<void> {
     const entries = [...this.active.entries()];
     this.active.clear();
+    for (const [, a] of entries) a.calls.abort();
     const now = this.deps.clock.now();
     await Promise.all(
       entries.map(([gid, a]) =>
@@ -167,6 +215,7 @@ export class Driver {
   private drop(gid: string, active: Active, why: string): void {
     if (this.active.get(gid) !== active) return;
     this.active.delete(gid);
+    active.calls.abort();
     this.deps.observer.lost(gid, why);
   }
 
@@ -191,6 +240,7 @@ export class Driver {
         crash.hit('before-final-status');
       }
       let applied: boolean;
+      active.releasing = idle;
       try {
         applied = await committer.write({
           gid,
@@ -217,7 +267,8 @@ export class Driver {
     active.state = next;
     for (const alert of decision.alerts) this.deps.observer.alert(alert, next.tx);
     if (idle) {
-      this.active.delete(gid);
+      // Only this lease's entry: a newer claim may have replaced it while the write ran.
+      if (this.active.get(gid) === active) this.active.delete(gid);
       if (isTerminal(next.tx.status)) this.deps.observer.terminal(next.tx);
       if (isTerminal(next.tx.status) || next.tx.parked)
         this.settled({ tx: next.tx, ops: [...next.ops] });
@@ -233,10 +284,43 @@ export class Driver {
     for (const listener of set) listener(snapshot);
   }
 
+  /**
+   * Whether a call may start under this lease now: it is still held, with more than the
+   * margin left. A lease that is short of it (renewals running late) is renewed first.
+   */
+  private async roomForCall(gid: string, active: Active): Promise<boolean> {
+    const room = () => this.deps.clock.now() < callDeadline(active.leaseUntil, this.deps.leaseMs);
+    // The renewal under way may have started long ago: if it leaves no room, one more.
+    for (let round = 0; round < 2; round++) {
+      if (this.active.get(gid) !== active) return false;
+      if (room()) return true;
+      try {
+        await this.renewLeases();
+      } catch (error) {
+        this.drop(gid, active, `store did not renew the lease: ${String(error)}`);
+        return false;
+      }
+    }
+    if (this.active.get(gid) !== active) return false;
+    if (room()) return true;
+    this.drop(gid, active, 'renewals too slow to start a call within the lease');
+    return false;
+  }
+
   private async call(active: Active, op: BranchOp): Promise<void> {
+    const gid = active.state.tx.gid;
+    // Without room on the lease the call is not made; the next holder makes it.
+    if (!(await this.roomForCall(gid, active))) return;
     const startedAt = this.deps.clock.now();
+    const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
     const t0 = performance.now();
-    const outcome = await this.deps.caller.call(active.state.tx, op);
+    active.calls.begin(deadline, startedAt);
+    let outcome: Outcome;
+    try {
+      outcome = await this.deps.caller.call(active.state.tx, op, active.calls.signal);
+    } finally {
+      active.calls.end();
+    }
     this.deps.observer.branchCall(active.state.tx, op, outcome, (performance.now() - t0) / 1000);
     this.deps.crash.hit('after-branch-call');
     await this.sendTo(active.state.tx.gid, active, {

@@ -14,7 +14,7 @@ export interface EngineObserver {
   claimed(count: number, lagSeconds: number): void;
   /** Retention deleted this many old terminal transactions. */
   purged(count: number): void;
-  /** The engine lost a transaction's lease (another instance took over, or the store failed). */
+  /** The engine stopped holding a lease it did not give up itself (expired and claimed again, fenced out, or the store failed). */
   lost(gid: string, why: string): void;
 }
 

@@ -70,7 +70,7 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
     }),
     leasesLost: new Counter({
       name: 'accord_leases_lost_total',
-      help: 'Transactions this instance stopped driving because another took over or the store failed.',
+      help: 'Transactions this instance stopped driving: lease lost or running out, or the store failed.',
       registers: [registry],
     }),
     purged: new Counter({

@@ -133,4 +133,23 @@ describe('HTTP branch calls against a real server', () => {
     assert.equal(refused.kind, 'error');
     assert.match(refused.message ?? '', /ECONNREFUSED/);
   });
+
+  it('abandons a call when its signal aborts, closing the connection', async () => {
+    let closed: () => void = () => undefined;
+    const serverSawClose = new Promise<void>((r) => (closed = r));
+    server.once('request', (req: IncomingMessage) => req.socket.once('close', closed));
+    const controller = new AbortController();
+    const started = performance.now();
+    const call = caller.call(
+      { ...tx, options: { ...tx.options, requestTimeoutMs: 5_000 } },
+      op('/slow'),
+      controller.signal,
+    );
+    setTimeout(() => controller.abort(), 50);
+    const outcome = await call;
+    assert.deepEqual([outcome.kind, outcome.httpStatus], ['error', null]);
+    assert.match(outcome.message ?? '', /abandoned/);
+    await serverSawClose;
+    assert.ok(performance.now() - started < 900, 'ended before the participant answered');
+  });
 });

@@ -20,7 +20,11 @@ export interface BranchCallerOptions {
 
 /** Anything that can perform a branch call; the engine depends on this, not on HTTP. */
 export interface BranchCall {
-  call(tx: TransactionRecord, op: BranchOp): Promise<Outcome>;
+  /**
+   * Performs one call. When `signal` aborts, the call ends at once (the request is
+   * abandoned and its connection closed); what was already sent cannot be taken back.
+   */
+  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -59,7 +63,7 @@ export class HttpBranchCaller implements BranchCall {
     return this.http;
   }
 
-  async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
+  async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
     const headers: Record<string, string> = {
       ...tx.options.headers,
       [ACCORD_HEADERS.gid]: tx.gid,
@@ -85,7 +89,9 @@ export class HttpBranchCaller implements BranchCall {
         method: 'POST',
         headers,
         body: op.payload === '' ? undefined : op.payload,
-        signal: AbortSignal.timeout(timeout),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeout)])
+          : AbortSignal.timeout(timeout),
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
@@ -98,7 +104,10 @@ export class HttpBranchCaller implements BranchCall {
       if (kind === 'success') await response.body.dump();
       return { kind, httpStatus: response.statusCode, message };
     } catch (error) {
-      return { kind: 'error', httpStatus: null, message: describeError(error, timeout) };
+      const message = signal?.aborted
+        ? 'abandoned: the lease was lost or about to run out'
+        : describeError(error, timeout);
+      return { kind: 'error', httpStatus: null, message };
     }
   }
 

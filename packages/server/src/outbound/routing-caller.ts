@@ -14,8 +14,8 @@ export class RoutingBranchCaller implements BranchCall {
     private readonly brokers: BranchCall | null,
   ) {}
 
-  call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
-    if (!isBrokerTarget(op.url)) return this.http.call(tx, op);
+  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
+    if (!isBrokerTarget(op.url)) return this.http.call(tx, op, signal);
     if (this.brokers === null) {
       // Stored while brokers were configured, read by an instance without them: retried
       // (and in the end parked or failed) until an operator fixes the configuration.
@@ -26,7 +26,7 @@ export class RoutingBranchCaller implements BranchCall {
           'the target names a broker, but this instance has none configured (ACCORD_BROKERS)',
       });
     }
-    return this.brokers.call(tx, op);
+    return this.brokers.call(tx, op, signal);
   }
 
   async close(): Promise<void> {

@@ -14,8 +14,15 @@ export interface RecordedCall {
   readonly attempt: number;
 }
 
-/** Decides the answer to a call; may return a promise to hold the call open. */
-export type Script = (call: RecordedCall, nth: number) => Outcome | Promise<Outcome>;
+/**
+ * Decides the answer to a call; may return a promise to hold the call open (and watch
+ * `signal`, which aborts when the engine abandons the call).
+ */
+export type Script = (
+  call: RecordedCall,
+  nth: number,
+  signal: AbortSignal | undefined,
+) => Outcome | Promise<Outcome>;
 
 /** Shorthands for outcomes. */
 export const reply = {
@@ -33,13 +40,13 @@ export class ScriptedCaller implements BranchCall {
 
   constructor(public script: Script = () => reply.ok) {}
 
-  async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
+  async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
     const call = { gid: tx.gid, branchId: op.branchId, op: op.op, attempt: op.attempts };
     this.calls.push(call);
     const key = `${tx.gid}/${op.branchId}/${op.op}`;
     const nth = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, nth);
-    return this.script(call, nth);
+    return this.script(call, nth, signal);
   }
 
   /** Calls of one transaction as `branchId:op` strings, in order. */
