@@ -62,6 +62,17 @@ export class PrivatePostgres {
     private readonly owner: { uid: number; gid: number } | undefined,
   ) {}
 
+  /** Why a private PostgreSQL cannot run on this machine, or null when it can. */
+  static unavailable(): string | null {
+    try {
+      postgresBinaries();
+      unprivilegedUser();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
   /** Creates the cluster and starts it; on failure nothing is left behind. */
   static async start(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
     const bin = postgresBinaries();
