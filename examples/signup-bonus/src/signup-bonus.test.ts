@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import amqp, { type GetMessage } from 'amqplib';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { requireService, SERVICES, TcpProxy, waitFor } from '@accord/testkit';
+import { requireService, SERVICES, TcpProxy, uniqueName, waitFor } from '@accord/testkit';
 import { SIGNUP_BONUS, SIGNUP_REASON } from './points-ledger.js';
 import type { SignupWorld, SignupWorldOptions } from './signup-world.js';
 import { startSignupWorld } from './signup-world.js';
@@ -32,6 +32,7 @@ describe(
         postgresUrl: SERVICES.postgres.url,
         mysqlUrl: SERVICES.mariadb.url,
         amqpUrl: SERVICES.rabbitmq.url,
+        scratchPrefix: uniqueName('signup'),
         ...options,
       });
       t.after(() => w.close());
@@ -373,6 +374,7 @@ describe(
         postgresUrl: SERVICES.postgres.url,
         mysqlUrl: SERVICES.mariadb.url,
         amqpUrl: SERVICES.rabbitmq.url,
+        scratchPrefix: uniqueName('signup'),
       });
       let closed = false;
       t.after(() => (closed ? undefined : w.close()));
