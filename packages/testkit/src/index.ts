@@ -320,10 +320,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. The default (30 s)
+ * is far above what an idle machine needs, so a loaded one slows a test down instead of
+ * failing it; a wrong behaviour still fails, only later.
+ */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
-  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+  { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
