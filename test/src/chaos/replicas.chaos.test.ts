@@ -188,12 +188,12 @@ for (const store of STORES satisfies readonly WorldStore[]) {
             .submit();
           await new Promise((r) => setTimeout(r, 300));
           first!.pause();
-          const done = await settled(world, tx.gid, 20_000);
+          const done = await settled(world, tx.gid, 60_000);
           assert.equal(done.status, 'succeeded', 'the other replica took over and finished');
           const { history: before } = await survivor(world).query(tx.gid);
           first!.resume();
           await waitFor(async () => (await leasesLost(world, 0)) > 0, {
-            timeoutMs: 10_000,
+            timeoutMs: 60_000,
             what: 'the resumed owner to notice it lost the transaction',
           });
           await new Promise((r) => setTimeout(r, 500));

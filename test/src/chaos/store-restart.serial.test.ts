@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { PrivatePostgres, servicesRequired, tempDir, waitFor } from '@accord/testkit';
 import type { BankWorld } from '../support/bank-world.js';
 import { allSettled, checkInvariants, startWorld } from '../support/bank-world.js';
+import { READY_TIMEOUT_MS } from '../support/coordinator-process.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { transferBurst } from './transfer-load.js';
 
@@ -37,7 +38,7 @@ async function restartUnderLoad(
     await new Promise((r) => setTimeout(r, 1_500));
     await restart();
     await waitFor(async () => (await fetch(`${world.coordinator.url}/readyz`)).ok, {
-      timeoutMs: 30_000,
+      timeoutMs: READY_TIMEOUT_MS,
       what: `the coordinator to see ${name} again`,
     });
     await new Promise((r) => setTimeout(r, 1_500));

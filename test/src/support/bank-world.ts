@@ -197,7 +197,7 @@ export function survivor(world: BankWorld): AccordClient {
 export async function settled(
   world: BankWorld,
   gid: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<Transaction> {
   return waitFor(
     async () => {
@@ -213,7 +213,7 @@ export async function settled(
 }
 
 /** Waits until no transaction is left prepared, submitted or aborting. */
-export async function allSettled(world: BankWorld, timeoutMs = 60_000): Promise<void> {
+export async function allSettled(world: BankWorld, timeoutMs = 120_000): Promise<void> {
   await waitFor(
     async () => {
       for (const status of ['prepared', 'submitted', 'aborting'] as const) {

@@ -142,7 +142,7 @@ export class CoordinatorProcess {
   }
 
   /** Resolves when the process has exited (for crash points that kill it). */
-  async waitForExit(timeoutMs = 20_000): Promise<NodeJS.Signals | null> {
+  async waitForExit(timeoutMs = READY_TIMEOUT_MS): Promise<NodeJS.Signals | null> {
     const timer = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error('coordinator did not exit in time')), timeoutMs).unref(),
     );
