@@ -22,7 +22,7 @@ if (!existsSync(join(root, 'packages', 'testkit', 'dist', 'index.js'))) {
 }
 const { FilePool } = await import('./test-runner/file-pool.mjs');
 const { leakCheck } = await import('./test-runner/leak-check.mjs');
-const { startPrivateServices } = await import('./test-runner/private-services.mjs');
+const { privateServices } = await import('./test-runner/private-services.mjs');
 const { newRunId, RUN_ID_VARIABLE } = await import('../packages/testkit/dist/index.js');
 
 const { parallel, serial } = findTestFiles(root, process.argv.slice(2));
@@ -47,35 +47,43 @@ const runId = newRunId();
 process.env[RUN_ID_VARIABLE] = runId;
 log(`test run ${runId}`);
 const started = Date.now();
-const services = await startPrivateServices(log);
-const pool = new FilePool({
-  root,
-  env: { ...process.env, ...services.env },
-  fileTimeoutMs,
-  log,
-});
+const services = privateServices(log);
+let pool;
 
 let ending = false;
-/** Stops everything this run started, then exits; runs once, whichever way the run ends. */
+/**
+ * Stops everything this run started, then exits; runs once, whichever way the run ends
+ * (a signal may come while the private services are still starting). An interrupted or
+ * timed-out run still removes what it left on the shared services.
+ */
 async function shutdown(code, why) {
   if (ending) return;
   ending = true;
   if (why) log(why);
-  pool.killAll();
+  pool?.killAll();
   await services.stop();
+  if (why) await leakCheck(runId, [], log).catch((error) => log(`leak check failed: ${error}`));
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(130, 'interrupted (SIGINT)'));
 process.once('SIGTERM', () => void shutdown(143, 'terminated (SIGTERM)'));
 const runTimer = setTimeout(() => {
-  const hung = pool.runningFiles().join(', ') || '(none)';
+  const hung = pool?.runningFiles().join(', ') || '(none)';
   void shutdown(1, `the whole run timed out after ${runTimeoutMs} ms; still running: ${hung}`);
 }, runTimeoutMs);
 
+/** After a signal or the run's time-out, `shutdown` owns the exit: wait for it. */
+const yieldToShutdown = () => (ending ? new Promise(() => undefined) : Promise.resolve());
+
 try {
+  await services.start();
+  await yieldToShutdown();
+  pool = new FilePool({ root, env: { ...process.env, ...services.env }, fileTimeoutMs, log });
   await pool.run(parallel, concurrency);
   await pool.run(serial, 1);
+  await yieldToShutdown();
   clearTimeout(runTimer);
+  ending = true;
   await services.stop();
   const results = pool.results;
   const failed = results.filter((r) => r.status !== 'passed');
@@ -84,8 +92,9 @@ try {
   const took = ((Date.now() - started) / 1000).toFixed(0);
   log(`${results.length} test files, ${failed.length} failed, ${took} s`);
   for (const r of failed) log(`  ${r.status}: ${r.file}`);
-  await shutdown(failed.length === 0 && clean ? 0 : 1);
+  process.exit(failed.length === 0 && clean ? 0 : 1);
 } catch (error) {
   console.error(error);
-  await shutdown(1);
+  if (ending) process.exit(1);
+  await shutdown(1, 'the runner failed');
 }

@@ -20,6 +20,7 @@ function seconds(ms) {
 export class FilePool {
   #running = new Map(); // pgid -> relative file name
   #results = [];
+  #stopped = false;
 
   constructor({ root, env, fileTimeoutMs, log }) {
     this.root = root;
@@ -33,8 +34,9 @@ export class FilePool {
     return this.#results;
   }
 
-  /** Kills every file still running, with everything it started. */
+  /** Starts no more files, and kills every file still running with everything it started. */
   killAll() {
+    this.#stopped = true;
     for (const [pgid, file] of this.#running) {
       this.log(`killing ${file} and every process it started`);
       killGroup(pgid);
@@ -55,7 +57,7 @@ export class FilePool {
     );
     const queue = [...files];
     const worker = async () => {
-      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (let file = queue.shift(); file !== undefined && !this.#stopped; file = queue.shift()) {
         await this.#runOne(file);
       }
     };

@@ -36,31 +36,40 @@ const PRIVATE_SERVICES = [
 ];
 
 /**
- * Starts every private service. Resolves to the variables for the test processes and a
- * `stop()` that removes what was started (safe to call more than once). A service that
- * fails to start is reported and left out: its suites skip, or fail when
+ * The run's private services. `start()` starts each one and fills `env` with the variables
+ * for the test processes; `stop()` removes what was started, waiting first for a start in
+ * progress, so it is safe from a signal handler at any moment and more than once. A
+ * service that fails to start is reported and left out: its suites skip, or fail when
  * ACCORD_REQUIRE_SERVICES=1, exactly as for a missing shared service.
  */
-export async function startPrivateServices(log) {
+export function privateServices(log) {
   const env = {};
   const started = [];
-  for (const service of PRIVATE_SERVICES) {
-    if (process.env[service.variable]) {
-      log(`private service: ${service.name}: using ${process.env[service.variable]}`);
-      continue;
-    }
-    try {
-      const handle = await service.start();
-      started.push({ service, handle });
-      env[service.variable] = handle.url;
-      log(`private service: ${service.name} at ${handle.url}`);
-    } catch (error) {
-      log(`private service: ${service.name} failed to start: ${error.message ?? error}`);
-    }
-  }
+  let starting = Promise.resolve();
   let stopping;
+  const start = () => {
+    starting = (async () => {
+      for (const service of PRIVATE_SERVICES) {
+        if (stopping) return;
+        if (process.env[service.variable]) {
+          log(`private service: ${service.name}: using ${process.env[service.variable]}`);
+          continue;
+        }
+        try {
+          const handle = await service.start();
+          started.push({ service, handle });
+          env[service.variable] = handle.url;
+          log(`private service: ${service.name} at ${handle.url}`);
+        } catch (error) {
+          log(`private service: ${service.name} failed to start: ${error.message ?? error}`);
+        }
+      }
+    })();
+    return starting;
+  };
   const stop = () => {
     stopping ??= (async () => {
+      await starting;
       for (const { service, handle } of started.reverse()) {
         try {
           await handle.stop();
@@ -71,5 +80,5 @@ export async function startPrivateServices(log) {
     })();
     return stopping;
   };
-  return { env, stop };
+  return { env, start, stop };
 }
