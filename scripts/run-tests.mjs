@@ -8,7 +8,7 @@
 // with everything it started, and a leak check at the end.
 //
 // Settings: ACCORD_TEST_CONCURRENCY (files at once, default 2),
-// ACCORD_TEST_FILE_TIMEOUT_MS (default 600000), ACCORD_TEST_RUN_TIMEOUT_MS (default 3600000).
+// ACCORD_TEST_FILE_TIMEOUT_MS (default 900000), ACCORD_TEST_RUN_TIMEOUT_MS (default 3600000).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTestFiles } from './test-runner/test-files.mjs';
@@ -40,7 +40,7 @@ function positive(name, fallback) {
   return value;
 }
 const concurrency = positive('ACCORD_TEST_CONCURRENCY', 2);
-const fileTimeoutMs = positive('ACCORD_TEST_FILE_TIMEOUT_MS', 600_000);
+const fileTimeoutMs = positive('ACCORD_TEST_FILE_TIMEOUT_MS', 900_000);
 const runTimeoutMs = positive('ACCORD_TEST_RUN_TIMEOUT_MS', 3_600_000);
 
 const runId = newRunId();
