@@ -29,26 +29,35 @@ export interface BankSetup {
   readonly openingBalance: number;
 }
 
-/** Starts bank A (account `alice`) and bank B (account `bob`). */
+/**
+ * Starts bank A (account `alice`) and bank B (account `bob`). If either fails to start,
+ * whatever was opened already is closed before the error is thrown.
+ */
 export async function startBanks(setup: BankSetup): Promise<{ a: Bank; b: Bank }> {
   const ledgerA = new SqliteLedger(join(setup.dir, 'bank-a.db'));
   const ledgerB: Ledger = setup.postgresUrl
     ? new PgLedger(setup.postgresUrl)
     : new SqliteLedger(join(setup.dir, 'bank-b.db'));
   const banks: Bank[] = [];
-  for (const [name, ledger, account] of [
-    ['A', ledgerA, 'alice'],
-    ['B', ledgerB, 'bob'],
-  ] as const) {
-    await ledger.migrate();
-    await ledger.open(account, setup.openingBalance);
-    const service = await startAccountService({
-      name,
-      ledger,
-      accord: setup.accord,
-      ...(setup.secret ? { secret: setup.secret } : {}),
-    });
-    banks.push({ name, service, ledger });
+  try {
+    for (const [name, ledger, account] of [
+      ['A', ledgerA, 'alice'],
+      ['B', ledgerB, 'bob'],
+    ] as const) {
+      await ledger.migrate();
+      await ledger.open(account, setup.openingBalance);
+      const service = await startAccountService({
+        name,
+        ledger,
+        accord: setup.accord,
+        ...(setup.secret ? { secret: setup.secret } : {}),
+      });
+      banks.push({ name, service, ledger });
+    }
+  } catch (error) {
+    for (const bank of banks) await bank.service.close().catch(() => undefined);
+    for (const ledger of [ledgerA, ledgerB]) await ledger.close().catch(() => undefined);
+    throw error;
   }
   return { a: banks[0]!, b: banks[1]! };
 }

@@ -87,17 +87,6 @@ export async function startPaymentWorld(options: PaymentWorldOptions): Promise<P
   );
   const accord = new AccordClient({ url: coordinator.url });
   const merchants = new Map<string, MerchantService>();
-  for (const m of options.merchants) {
-    const service = await startMerchantService({
-      id: m.id,
-      file: join(options.dir, `merchant-${m.id}.db`),
-      secret,
-      accord,
-      paymentsUrl,
-      ...(m.faults && { faults: m.faults }),
-    });
-    merchants.set(m.id, service);
-  }
   const startPayments = () =>
     startPaymentService({
       file: join(options.dir, 'payments.db'),
@@ -107,13 +96,37 @@ export async function startPaymentWorld(options: PaymentWorldOptions): Promise<P
       secret,
       port: paymentsPort,
     });
-  let payments = await startPayments();
-
+  let payments: PaymentService | undefined;
+  // The coordinator first: no delivery may start towards a service already gone.
+  const closeAll = async () => {
+    await coordinator.close();
+    await accord.close();
+    await payments?.close();
+    for (const service of merchants.values()) await service.close();
+  };
+  try {
+    for (const m of options.merchants) {
+      const service = await startMerchantService({
+        id: m.id,
+        file: join(options.dir, `merchant-${m.id}.db`),
+        secret,
+        accord,
+        paymentsUrl,
+        ...(m.faults && { faults: m.faults }),
+      });
+      merchants.set(m.id, service);
+    }
+    payments = await startPayments();
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
   return {
     coordinator,
     accord,
     secret,
     get payments() {
+      if (!payments) throw new Error('the payment platform is not running (a restart failed)');
       return payments;
     },
     merchants,
@@ -123,16 +136,12 @@ export async function startPaymentWorld(options: PaymentWorldOptions): Promise<P
       return service;
     },
     async restartPayments() {
-      await payments.close();
+      const stopping = payments;
+      payments = undefined;
+      await stopping?.close();
       payments = await startPayments();
       return payments;
     },
-    async close() {
-      // The coordinator first: no delivery may start towards a service already gone.
-      await coordinator.close();
-      await accord.close();
-      await payments.close();
-      for (const service of merchants.values()) await service.close();
-    },
+    close: closeAll,
   };
 }

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import amqp, { type GetMessage } from 'amqplib';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { requireService, SERVICES, TcpProxy, waitFor } from '@accord/testkit';
+import { requireService, SERVICES, TcpProxy, uniqueName, waitFor } from '@accord/testkit';
 import { SIGNUP_BONUS, SIGNUP_REASON } from './points-ledger.js';
 import type { SignupWorld, SignupWorldOptions } from './signup-world.js';
 import { startSignupWorld } from './signup-world.js';
@@ -32,6 +32,7 @@ describe(
         postgresUrl: SERVICES.postgres.url,
         mysqlUrl: SERVICES.mariadb.url,
         amqpUrl: SERVICES.rabbitmq.url,
+        scratchPrefix: uniqueName('signup'),
         ...options,
       });
       t.after(() => w.close());
@@ -176,9 +177,17 @@ describe(
       await waitFor(() => w.points.deliveriesOf(first).length === 2, {
         what: 'the first message delivered twice (by A, then by B)',
       });
-      const rows = await w.outboxRows();
+      // B records a row as sent after the broker confirmed it, which may be after the
+      // consumer granted the bonus: wait for the records too.
+      const rows = await waitFor(
+        async () => {
+          const now = await w.outboxRows();
+          return now.every((r) => r.status === 'sent') ? now : undefined;
+        },
+        { what: 'relay B to record all three as sent' },
+      );
       assert.ok(
-        rows.every((r) => r.status === 'sent' && r.attempts === 2),
+        rows.every((r) => r.attempts === 2),
         JSON.stringify(rows),
       );
       const byB = w.tap.confirmed().filter((p) => p.relay === 'relay-b');
@@ -373,6 +382,7 @@ describe(
         postgresUrl: SERVICES.postgres.url,
         mysqlUrl: SERVICES.mariadb.url,
         amqpUrl: SERVICES.rabbitmq.url,
+        scratchPrefix: uniqueName('signup'),
       });
       let closed = false;
       t.after(() => (closed ? undefined : w.close()));

@@ -43,6 +43,11 @@ export interface SignupWorldOptions {
   readonly prefetch?: number;
   /** The consumer's pause before requeueing a failed grant, ms (default 200). */
   readonly retryDelayMs?: number;
+  /**
+   * Start of the scratch schema's and database's names (default `signup`), e.g. to carry
+   * a test run's mark so leftovers can be traced to the run.
+   */
+  readonly scratchPrefix?: string;
 }
 
 /** An outbox row as the world shows it. */
@@ -164,9 +169,13 @@ export async function startSignupWorld(options: SignupWorldOptions): Promise<Sig
   let relayCount = 0;
 
   try {
-    const schema: ScratchDatabase = await createPgSchema(options.postgresUrl, 'signup_users');
+    const scratchPrefix = options.scratchPrefix ?? 'signup';
+    const schema: ScratchDatabase = await createPgSchema(
+      options.postgresUrl,
+      `${scratchPrefix}_users`,
+    );
     steps.push(() => schema.drop());
-    const database = await createMysqlDatabase(options.mysqlUrl, 'signup_points');
+    const database = await createMysqlDatabase(options.mysqlUrl, `${scratchPrefix}_points`);
     steps.push(() => database.drop());
 
     const admin: ChannelModel = await amqp.connect(options.amqpUrl);

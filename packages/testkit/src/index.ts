@@ -13,12 +13,21 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { connect as connectNats } from 'nats';
 import pg from 'pg';
+import { currentRunId, runMark } from './run-id.js';
 
 /** Services the suites may use, with where to find them and how to start them. */
 export const SERVICES = {
   postgres: {
     url: process.env['ACCORD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
     hint: 'start PostgreSQL on 127.0.0.1:5432 (trust auth, database "test") or set ACCORD_TEST_POSTGRES_URL',
+  },
+  /**
+   * A PostgreSQL with prepared transactions enabled (XA). `npm test` starts a private one
+   * and sets the variable; the shared server is never reconfigured for it.
+   */
+  postgresXa: {
+    url: process.env['ACCORD_TEST_XA_POSTGRES_URL'],
+    hint: 'run the suite through `npm test` (it starts a private PostgreSQL for XA) or set ACCORD_TEST_XA_POSTGRES_URL to a server with max_prepared_transactions > 0',
   },
   mariadb: {
     url: process.env['ACCORD_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test',
@@ -44,14 +53,18 @@ export type ServiceName = keyof typeof SERVICES;
 const probes = new Map<ServiceName, Promise<string | null>>();
 
 async function probe(name: ServiceName): Promise<string | null> {
-  if (name === 'postgres') {
-    const client = new pg.Client({
-      connectionString: SERVICES.postgres.url,
-      connectionTimeoutMillis: 3000,
-    });
+  if (name === 'postgres' || name === 'postgresXa') {
+    const url = SERVICES[name].url;
+    if (url === undefined) return 'ACCORD_TEST_XA_POSTGRES_URL is not set';
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
     try {
       await client.connect();
-      await client.query('select 1');
+      const { rows } = await client.query<{ n: string }>(
+        "select current_setting('max_prepared_transactions') as n",
+      );
+      if (name === 'postgresXa' && !(Number(rows[0]?.n) > 0)) {
+        return 'max_prepared_transactions is 0 there';
+      }
       return null;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
@@ -146,9 +159,31 @@ export async function requireService(name: ServiceName): Promise<string | null> 
   return line;
 }
 
-/** A short random suffix for names of schemas, databases, key prefixes. */
+/**
+ * A unique name for a schema, database or key prefix: `<prefix>_<run id>_<random>`. The
+ * run id (see {@link currentRunId}) lets the runner's leak check find this run's leftovers.
+ */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  return `${prefix}${runMark(currentRunId())}${randomBytes(4).toString('hex')}`;
+}
+
+/** The PostgreSQL servers a temporary schema can be made on. */
+export type PostgresService = 'postgres' | 'postgresXa';
+
+/** Where {@link createTempSchema} makes the schema. */
+export interface TempSchemaOptions {
+  /** A service of {@link SERVICES} (default `postgres`, the shared server). */
+  readonly service?: PostgresService;
+  /** Any server instead, e.g. a {@link PrivatePostgres}'s `url`. */
+  readonly serverUrl?: string;
+}
+
+function postgresServerUrl(options: TempSchemaOptions): string {
+  if (options.serverUrl) return options.serverUrl;
+  const service = options.service ?? 'postgres';
+  const url = SERVICES[service].url;
+  if (url === undefined) throw new Error(`no ${service} server: ${SERVICES[service].hint}`);
+  return url;
 }
 
 /** A fresh PostgreSQL schema, plus a connection URL whose search_path points at it. */
@@ -159,23 +194,33 @@ export interface TempSchema {
   drop(): Promise<void>;
 }
 
-/** Creates an isolated PostgreSQL schema for one test run. */
-export async function createTempSchema(prefix = 'accord_test'): Promise<TempSchema> {
+/**
+ * Creates an isolated PostgreSQL schema for one test run, on the shared server unless
+ * `options` names another.
+ *
+ * @example
+ * const schema = await createTempSchema('accord_xa', { service: 'postgresXa' });
+ */
+export async function createTempSchema(
+  prefix = 'accord_test',
+  options: TempSchemaOptions = {},
+): Promise<TempSchema> {
+  const serverUrl = postgresServerUrl(options);
   const schema = uniqueName(prefix);
-  const admin = new pg.Client({ connectionString: SERVICES.postgres.url });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     await admin.query(`create schema "${schema}"`);
   } finally {
     await admin.end();
   }
-  const url = new URL(SERVICES.postgres.url);
+  const url = new URL(serverUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     schema,
     url: url.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: SERVICES.postgres.url });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       try {
         await c.query(`drop schema if exists "${schema}" cascade`);
@@ -226,14 +271,20 @@ export interface TempKeyPrefix {
   drop(): Promise<void>;
 }
 
-/** Reserves a key prefix (`<prefix>_<unique>:`); `drop()` deletes its keys with SCAN. */
-export function createTempKeyPrefix(prefix = 'accord_test'): TempKeyPrefix {
+/**
+ * Reserves a key prefix (`<prefix>_<unique>:`) on the shared Redis, or on `serverUrl`;
+ * `drop()` deletes its keys with SCAN.
+ */
+export function createTempKeyPrefix(
+  prefix = 'accord_test',
+  serverUrl: string = SERVICES.redis.url,
+): TempKeyPrefix {
   const unique = `${uniqueName(prefix)}:`;
   return {
     prefix: unique,
-    url: SERVICES.redis.url,
+    url: serverUrl,
     async drop() {
-      const redis = new Redis(SERVICES.redis.url, { maxRetriesPerRequest: 1 });
+      const redis = new Redis(serverUrl, { maxRetriesPerRequest: 1 });
       try {
         let cursor = '0';
         do {
@@ -269,10 +320,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. The default (30 s)
+ * is far above what an idle machine needs, so a loaded one slows a test down instead of
+ * failing it; a wrong behaviour still fails, only later.
+ */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
-  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+  { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -290,3 +345,14 @@ export {
   dropClusterKeys,
   requireRedisCluster,
 } from './redis-cluster.js';
+export { PrivatePostgres } from './private-postgres.js';
+export type { PrivatePostgresOptions } from './private-postgres.js';
+export { currentRunId, newRunId, RUN_ID_VARIABLE, runMark } from './run-id.js';
+export {
+  anyLeftovers,
+  findLeftovers,
+  leftoverSummary,
+  processesOfRun,
+  removeLeftovers,
+} from './leftovers.js';
+export type { LeftoverProcess, Leftovers } from './leftovers.js';

@@ -51,13 +51,20 @@ for (const store of ['postgres', 'mariadb', 'redis'] as const satisfies readonly
             }
           }
         })();
+        // Wait for work done on each side of the outage rather than for a fixed time,
+        // which a loaded machine may spend without finishing a single transfer.
+        const ackedAtLeast = (count: number, side: 'before' | 'after') =>
+          waitFor(() => ackedIn[side] >= count, {
+            timeoutMs: 60_000,
+            what: `${count} transfers acknowledged ${side} the outage`,
+          });
         try {
-          await new Promise((r) => setTimeout(r, 800));
+          await ackedAtLeast(3, 'before');
           proxy.cut();
           phase = 'outage';
           const base = world.coordinator.url;
           await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, {
-            timeoutMs: 10_000,
+            timeoutMs: 60_000,
             what: 'readyz to report the outage',
           });
           const create = await fetch(`${base}/v1/transactions`, {
@@ -77,10 +84,10 @@ for (const store of ['postgres', 'mariadb', 'redis'] as const satisfies readonly
           proxy.restore();
           phase = 'after';
           await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
-            timeoutMs: 20_000,
+            timeoutMs: 60_000,
             what: 'readyz to recover',
           });
-          await new Promise((r) => setTimeout(r, 800));
+          await ackedAtLeast(3, 'after');
           running = false;
           await load;
           await allSettled(world);

@@ -225,7 +225,7 @@ for (const store of STORES satisfies readonly WorldStore[]) {
           });
           first!.pause();
           const pausedAt = Date.now();
-          const done = await settled(world, tx.gid, 20_000);
+          const done = await settled(world, tx.gid, 60_000);
           assert.equal(done.status, 'succeeded', 'the other replica took over and finished');
           const { history: before } = await survivor(world).query(tx.gid);
           // A stall of at least twice the lease.
@@ -235,7 +235,7 @@ for (const store of STORES satisfies readonly WorldStore[]) {
           first!.resume();
           const resumedAt = Date.now();
           await waitFor(async () => (await leasesLost(world, 0)) > 0, {
-            timeoutMs: 10_000,
+            timeoutMs: 60_000,
             what: 'the resumed owner to notice it lost the transaction',
           });
 

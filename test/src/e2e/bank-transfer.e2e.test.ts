@@ -17,7 +17,9 @@ describe('bank transfer end to end', () => {
     `${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
   before(async () => {
-    w = await startWorld({ openingBalance: 1_000, env: { ACCORD_PREPARED_TIMEOUT_MS: '1500' } });
+    // Transactions left prepared time out after 10 s unless a test sets its own timeout:
+    // long enough that a loaded machine finishes an ordinary tcc before it.
+    w = await startWorld({ openingBalance: 1_000, env: { ACCORD_PREPARED_TIMEOUT_MS: '10000' } });
     if (w.postgresSkip) console.log(`# bank B uses SQLite: ${w.postgresSkip}`);
     total = 2_000;
   });
@@ -136,7 +138,8 @@ describe('bank transfer end to end', () => {
 
   it('tcc: the coordinator cancels a transaction left prepared past its timeout', async () => {
     const id = gid('tcc-timeout');
-    await w.accord.create({ gid: id, mode: 'tcc', options: { timeoutMs: 800 } });
+    // Long enough for the register and the try to come first, even on a loaded machine.
+    await w.accord.create({ gid: id, mode: 'tcc', options: { timeoutMs: 3_000 } });
     const branch = { account: 'alice', amount: 60 };
     await w.accord.registerBranch(id, {
       branchId: 'withdraw',
@@ -166,7 +169,7 @@ describe('bank transfer end to end', () => {
 
   it('tcc: a try arriving after its cancel is not applied (hanging)', async () => {
     const id = gid('tcc-hanging');
-    await w.accord.create({ gid: id, mode: 'tcc', options: { timeoutMs: 500 } });
+    await w.accord.create({ gid: id, mode: 'tcc', options: { timeoutMs: 2_000 } });
     const payload = { account: 'alice', amount: 70 };
     await w.accord.registerBranch(id, {
       branchId: 'withdraw',
@@ -209,8 +212,9 @@ describe('bank transfer end to end', () => {
 
   it('msg: no submit, check-back says committed: the message is delivered', async () => {
     const id = gid('msg-check-commit');
+    // The local commit must come before the check-back, even on a loaded machine.
     const msg = w.accord
-      .msg({ gid: id, checkUrl: `${w.alice.url}/msg/check`, options: { timeoutMs: 500 } })
+      .msg({ gid: id, checkUrl: `${w.alice.url}/msg/check`, options: { timeoutMs: 3_000 } })
       .step({ action: `${w.bob.url}/msg/deposit`, payload: { account: 'bob', amount: 5 } });
     await msg.prepare();
     await w.a.ledger.debitForMessage(id, 'alice', 5); // committed, then the producer crashes before submit

@@ -116,7 +116,7 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
         status = (await accord.query(gid)).transaction.status;
         return status === 'succeeded' || status === 'failed';
       },
-      { timeoutMs: 20_000, what: `${gid} to settle` },
+      { timeoutMs: 60_000, what: `${gid} to settle` },
     );
     return status;
   }
@@ -194,7 +194,7 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
         const txs = await Promise.all(gids.map((gid) => accord.query(gid)));
         return txs.every((q) => (q.transaction.branches?.[0]?.attempts ?? 0) >= 2);
       },
-      { timeoutMs: 20_000, what: 'failed delivery attempts during the outage' },
+      { timeoutMs: 60_000, what: 'failed delivery attempts during the outage' },
     );
     for (const gid of gids) assert.equal((await accord.query(gid)).transaction.status, 'submitted');
     assert.equal((await drainQueue()).length, 0, 'nothing reached the queue through the cut');

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { freePort, tempDir, waitFor } from '@accord/testkit';
+import { READY_TIMEOUT_MS } from '../support/coordinator-process.js';
 
 const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', import.meta.url));
 
@@ -11,7 +12,7 @@ function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     env: { PATH: process.env['PATH'], ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: READY_TIMEOUT_MS,
   });
 }
 
@@ -62,10 +63,7 @@ describe('accord command', () => {
     try {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
-        {
-          timeoutMs: 15_000,
-          what: 'the server',
-        },
+        { timeoutMs: READY_TIMEOUT_MS, what: 'the server' },
       );
       const tx = run(['tx', 'list'], { ACCORD_URL: `http://127.0.0.1:${port}` });
       assert.equal(tx.status, 0, tx.stderr);

@@ -144,7 +144,7 @@ describe('outbox relayed to the coordinator as msg, consumed behind an inbox', a
     try {
       await waitFor(
         async () => (await Promise.all(ids.map(statusOf))).every((s) => s === 'succeeded'),
-        { timeoutMs: 20_000, what: 'every message delivered' },
+        { timeoutMs: 60_000, what: 'every message delivered' },
       );
       await waitFor(
         async () => {
@@ -181,7 +181,7 @@ describe('outbox relayed to the coordinator as msg, consumed behind an inbox', a
     assert.equal(created.status, 'prepared');
     // Past its timeout the coordinator asks the producer, which answers from the outbox.
     await waitFor(async () => (await statusOf(id)) === 'succeeded', {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       what: 'delivery after the check-back',
     });
     assert.equal(await grantsOf('u5'), 1);
@@ -209,7 +209,7 @@ describe('outbox relayed to the coordinator as msg, consumed behind an inbox', a
       options: { timeoutMs: 600 },
     });
     await waitFor(async () => (await statusOf(id)) === 'failed', {
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       what: 'the check-back to drop the message',
     });
     assert.equal(await grantsOf('u6'), 0);

@@ -18,6 +18,7 @@ import {
 } from '@accord/testkit';
 import { CoordinatorProcess } from './coordinator-process.js';
 import { redisClusterStorage } from './redis-cluster-world.js';
+import { teardown } from './teardown.js';
 
 /** A running world; `close()` tears everything down. */
 export interface BankWorld {
@@ -51,54 +52,108 @@ export interface WorldOptions {
   readonly replicas?: number;
   /** Rewrites the coordinators' store URL (e.g. to route it through a {@link TcpProxy}). */
   readonly storeUrl?: (url: string) => string;
+  /**
+   * The server (PostgreSQL or Redis URL) holding the coordinators' store, when it is a
+   * private one the test started rather than the shared service.
+   */
+  readonly storeServer?: string;
   readonly openingBalance?: number;
   /** Extra coordinator settings. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Starts a world. Callers needing PostgreSQL should check {@link requireService} first. */
 /** Isolated storage for the coordinators: a URL and how to remove it. */
 async function coordinatorStorage(
   store: WorldStore,
+  serverUrl: string | undefined,
 ): Promise<{ url?: string; drop(): Promise<void> }> {
   if (store === 'sqlite') return { drop: async () => undefined };
   if (store === 'redis-cluster') return redisClusterStorage();
-  const skip = await requireService(store);
-  if (skip) throw new Error(skip);
+  if (serverUrl === undefined) {
+    const skip = await requireService(store);
+    if (skip) throw new Error(skip);
+  }
   if (store === 'postgres') {
-    const schema = await createTempSchema('accord_coord');
+    const schema = await createTempSchema('accord_coord', serverUrl ? { serverUrl } : {});
     return { url: schema.url, drop: () => schema.drop() };
   }
   if (store === 'mariadb') {
+    if (serverUrl) throw new Error('a private MariaDB store server is not supported');
     const database = await createTempMysqlDatabase('accord_coord');
     return { url: database.url, drop: () => database.drop() };
   }
-  const keys = createTempKeyPrefix('accord_coord');
+  const keys = createTempKeyPrefix('accord_coord', serverUrl);
   return { url: `${keys.url}/?prefix=${encodeURIComponent(keys.prefix)}`, drop: () => keys.drop() };
 }
 
-/** Starts a world. Callers needing a service should check {@link requireService} first. */
+/** What a world has started so far, for tearing it down from any point. */
+interface WorldParts {
+  dir: { path: string; remove(): void };
+  storage?: { drop(): Promise<void> };
+  coordinators: CoordinatorProcess[];
+  clients: AccordClient[];
+  bankSchema?: { drop(): Promise<void> };
+  banks: Bank[];
+}
+
+/** Stops everything in `parts`: coordinators first, so no call goes to a closed bank. */
+function tearDownWorld(parts: WorldParts): Promise<void> {
+  return teardown([
+    ...parts.coordinators.map((c) => () => c.kill9()),
+    ...parts.clients.map((c) => () => c.close()),
+    ...parts.banks.flatMap((bank) => [() => bank.service.close(), () => bank.ledger.close()]),
+    parts.bankSchema && (() => parts.bankSchema?.drop()),
+    parts.storage && (() => parts.storage?.drop()),
+    () => parts.dir.remove(),
+  ]);
+}
+
+/**
+ * Starts a world. Callers needing a service should check {@link requireService} first.
+ * If any part fails to start, every part already started is stopped and removed before
+ * the error is thrown.
+ */
 export async function startWorld(options: WorldOptions = {}): Promise<BankWorld> {
-  const dir = tempDir('accord-world-');
+  const parts: WorldParts = {
+    dir: tempDir('accord-world-'),
+    coordinators: [],
+    clients: [],
+    banks: [],
+  };
+  try {
+    return await buildWorld(options, parts);
+  } catch (error) {
+    await tearDownWorld(parts).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function buildWorld(options: WorldOptions, parts: WorldParts): Promise<BankWorld> {
+  const dir = parts.dir;
   const secret = randomBytes(16).toString('hex');
   const postgresSkip = await requireService('postgres');
-  const storage = await coordinatorStorage(options.store ?? 'sqlite');
+  const storage = await coordinatorStorage(options.store ?? 'sqlite', options.storeServer);
+  parts.storage = storage;
   const replicas = options.replicas ?? 1;
-  const coordinators = Array.from(
-    { length: replicas },
-    (_, i) =>
-      new CoordinatorProcess({
-        dataDir: replicas === 1 ? dir.path : `${dir.path}/replica-${i}`,
-        ...(storage.url
-          ? { store: options.storeUrl ? options.storeUrl(storage.url) : storage.url }
-          : {}),
-        env: { ACCORD_SIGNING_SECRET: secret, ACCORD_NODE_ID: String(i + 1), ...options.env },
-      }),
-  );
-  for (const c of coordinators) await c.start();
+  for (let i = 0; i < replicas; i++) {
+    const coordinator = new CoordinatorProcess({
+      dataDir: replicas === 1 ? dir.path : `${dir.path}/replica-${i}`,
+      ...(storage.url
+        ? { store: options.storeUrl ? options.storeUrl(storage.url) : storage.url }
+        : {}),
+      env: { ACCORD_SIGNING_SECRET: secret, ACCORD_NODE_ID: String(i + 1), ...options.env },
+    });
+    parts.coordinators.push(coordinator);
+    await coordinator.start();
+  }
+  const coordinators = parts.coordinators;
   const clients = coordinators.map((c) => new AccordClient({ url: c.url }));
+  parts.clients.push(...clients);
   let bankSchema: { url: string; drop(): Promise<void> } | null = null;
-  if (!postgresSkip) bankSchema = await createTempSchema('accord_bank');
+  if (!postgresSkip) {
+    bankSchema = await createTempSchema('accord_bank');
+    parts.bankSchema = bankSchema;
+  }
   // Banks start msg transfers through the last replica, which tests never kill.
   const { a, b } = await startBanks({
     dir: dir.path,
@@ -107,6 +162,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<BankWorld>
     secret,
     openingBalance: options.openingBalance ?? 1_000,
   });
+  parts.banks.push(a, b);
   return {
     coordinator: coordinators[0]!,
     coordinators,
@@ -118,17 +174,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<BankWorld>
     alice: { url: a.service.url, account: 'alice' },
     bob: { url: b.service.url, account: 'bob' },
     postgresSkip,
-    async close() {
-      for (const c of coordinators) await c.kill9();
-      for (const c of clients) await c.close();
-      for (const bank of [a, b]) {
-        await bank.service.close();
-        await bank.ledger.close();
-      }
-      await bankSchema?.drop();
-      await storage.drop();
-      dir.remove();
-    },
+    close: () => tearDownWorld(parts),
   };
 }
 
@@ -151,7 +197,7 @@ export function survivor(world: BankWorld): AccordClient {
 export async function settled(
   world: BankWorld,
   gid: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<Transaction> {
   return waitFor(
     async () => {
@@ -167,7 +213,7 @@ export async function settled(
 }
 
 /** Waits until no transaction is left prepared, submitted or aborting. */
-export async function allSettled(world: BankWorld, timeoutMs = 60_000): Promise<void> {
+export async function allSettled(world: BankWorld, timeoutMs = 120_000): Promise<void> {
   await waitFor(
     async () => {
       for (const status of ['prepared', 'submitted', 'aborting'] as const) {

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from '@accord/testkit';
+import { freePort, RUN_ID_VARIABLE, currentRunId, waitFor } from '@accord/testkit';
 
 const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', import.meta.url));
 
@@ -22,6 +22,15 @@ export interface CoordinatorOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** The end of a coordinator log, for error messages (the data dir is removed later). */
+function readLogTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').slice(-3000);
+  } catch {
+    return '(no log)';
+  }
+}
+
 /** Fast timings for tests: short leases, quick polls and retries. */
 export const FAST_ENV: Readonly<Record<string, string>> = {
   ACCORD_LEASE_MS: '1500',
@@ -30,6 +39,13 @@ export const FAST_ENV: Readonly<Record<string, string>> = {
   ACCORD_RETRY_MAX_MS: '1000',
   ACCORD_LOG_LEVEL: 'warn',
 };
+
+/**
+ * How long a coordinator may take to become ready. Generous on purpose: on a loaded
+ * machine start-up takes many times its idle cost, and a too-short wait only turns a slow
+ * start into a failure.
+ */
+export const READY_TIMEOUT_MS = 90_000;
 
 /** A coordinator child process. */
 export class CoordinatorProcess {
@@ -56,7 +72,11 @@ export class CoordinatorProcess {
     );
   }
 
-  /** Starts (or restarts) the process with optional extra env; resolves when ready. */
+  /**
+   * Starts (or restarts) the process with optional extra env; resolves when ready. When it
+   * is not ready within {@link READY_TIMEOUT_MS} or start-up fails in any other way, the
+   * child is killed before the error (with the tail of its log) is thrown.
+   */
   async start(extraEnv: Readonly<Record<string, string>> = {}): Promise<void> {
     if (this.running) throw new Error('coordinator already running');
     if (this.port === 0) this.port = await freePort();
@@ -67,6 +87,7 @@ export class CoordinatorProcess {
     this.stopping = false;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
+      [RUN_ID_VARIABLE]: currentRunId(),
       ACCORD_PORT: String(this.port),
       ACCORD_DATA_DIR: this.options.dataDir,
       ...FAST_ENV,
@@ -89,12 +110,7 @@ export class CoordinatorProcess {
           this.stopping || signal === 'SIGKILL' || this.options.env?.['ACCORD_CRASH_POINTS'];
         if (!expected && code !== 0) {
           // An exit nobody asked for is a bug: show why, since the data dir is removed later.
-          let tail = '';
-          try {
-            tail = readFileSync(logPath, 'utf8').slice(-3000);
-          } catch {
-            tail = '(no log)';
-          }
+          const tail = readLogTail(logPath);
           console.error(
             `coordinator exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`,
           );
@@ -102,23 +118,31 @@ export class CoordinatorProcess {
         resolve(code);
       }),
     );
-    await waitFor(
-      async () => {
-        if (!this.running)
-          throw new Error(`coordinator exited during start-up (see ${this.options.dataDir})`);
-        try {
-          const res = await fetch(`${this.url}/readyz`);
-          return res.ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 20_000, intervalMs: 50, what: 'the coordinator to be ready' },
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (!this.running)
+            throw new Error(`coordinator exited during start-up (see ${this.options.dataDir})`);
+          try {
+            const res = await fetch(`${this.url}/readyz`, {
+              signal: AbortSignal.timeout(5_000),
+            });
+            return res.ok;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50, what: 'the coordinator to be ready' },
+      );
+    } catch (error) {
+      await this.kill9();
+      const tail = readLogTail(logPath);
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${tail}`);
+    }
   }
 
   /** Resolves when the process has exited (for crash points that kill it). */
-  async waitForExit(timeoutMs = 20_000): Promise<NodeJS.Signals | null> {
+  async waitForExit(timeoutMs = READY_TIMEOUT_MS): Promise<NodeJS.Signals | null> {
     const timer = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error('coordinator did not exit in time')), timeoutMs).unref(),
     );

@@ -24,7 +24,7 @@ export class PrivateRedis {
       : 'redis-server is not installed (apt-get install redis-server)';
   }
 
-  /** Starts one in `dir` on a free port. */
+  /** Starts one in `dir` on a free port; if it does not come up, it is killed. */
   static async start(dir: string): Promise<PrivateRedis> {
     const redis = new PrivateRedis(await freePort(), dir);
     await redis.launch();
@@ -57,16 +57,19 @@ export class PrivateRedis {
       ],
       { stdio: 'ignore' },
     );
-    await waitFor(
-      () =>
-        spawnSync('redis-cli', ['-p', String(this.port), 'ping'], {
-          encoding: 'utf8',
-        }).stdout.trim() === 'PONG',
-      {
-        timeoutMs: 10_000,
-        what: 'the private redis-server',
-      },
-    );
+    try {
+      await waitFor(
+        () =>
+          spawnSync('redis-cli', ['-p', String(this.port), 'ping'], {
+            encoding: 'utf8',
+            timeout: 5_000,
+          }).stdout?.trim() === 'PONG',
+        { timeoutMs: 30_000, what: 'the private redis-server' },
+      );
+    } catch (error) {
+      await this.kill();
+      throw error;
+    }
   }
 
   /** Stops it abruptly (SIGKILL: whatever was fsynced to the AOF survives) and starts it again. */
@@ -79,7 +82,7 @@ export class PrivateRedis {
   /** Kills the server. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

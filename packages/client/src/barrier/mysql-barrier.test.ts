@@ -104,9 +104,11 @@ if (skip === null) {
   describe('mysql barrier under concurrency', () => {
     test('three connections racing the same delivery apply it once', async () => {
       const ctx = { gid: freshGid(), branchId: '01', op: 'action' } as const;
+      // Each delivery is a request of its own, with its own context object: a shared one
+      // would number the later runs' barrier ids 02, 03 once the first run completed.
       const deliver = () =>
         inTransaction((conn) =>
-          barrier.run(conn, ctx, async (tx) => {
+          barrier.run(conn, { ...ctx }, async (tx) => {
             const n = await ledgerWrite(tx, ctx);
             await sleep(100); // hold the barrier row uncommitted while the others arrive
             return n;

@@ -98,9 +98,11 @@ if (skip === null) {
   describe('postgres barrier under concurrency', () => {
     test('two connections racing the same delivery apply it once', async () => {
       const ctx = { gid: freshGid(), branchId: '01', op: 'action' } as const;
+      // Each delivery is a request of its own, with its own context object: a shared one
+      // would number the later runs' barrier ids 02, 03 once the first run completed.
       const deliver = () =>
         inTransaction((client) =>
-          barrier.run(client, ctx, async (tx) => {
+          barrier.run(client, { ...ctx }, async (tx) => {
             const n = await ledgerWrite(tx, ctx);
             await sleep(100); // hold the barrier row uncommitted while the other one arrives
             return n;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ManualClock } from '@accord/core';
-import { tempDir } from '@accord/testkit';
+import { tempDir, waitFor } from '@accord/testkit';
 import {
   inboxConformance,
   type InboxFixture,
@@ -135,7 +135,11 @@ function startChild(args: string[]) {
       check();
     });
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
-  return { printed, exited };
+  /** Kills the child if it still runs (a failed test must not leave it behind). */
+  const kill = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  return { printed, exited, kill };
 }
 
 before(() => {
@@ -166,10 +170,23 @@ describe('sqlite outbox specifics', () => {
     const log = join(dir.path, 'publishes.log');
     writeFileSync(log, '');
     const other = startChild(['relay', file, table, log, 'child']);
+    // This relay's first publishes wait (holding their rows' leases) until the child has
+    // published, so both take part however slowly the child process starts.
+    const logged = loggingPublisher(log, 'parent');
+    const childStarted = waitFor(() => readPublishLog(log).byOwner.has('child'), {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      what: 'the child relay to publish',
+    }).catch(() => undefined);
     const here = outbox.relay({
       db: second,
       owner: 'parent',
-      publisher: loggingPublisher(log, 'parent'),
+      publisher: {
+        async publish(message) {
+          await childStarted;
+          await logged.publish(message);
+        },
+      },
       batchSize: 5,
       intervalMs: 2,
       concurrency: 2,
@@ -179,6 +196,7 @@ describe('sqlite outbox specifics', () => {
       assert.equal(await other.exited, 0);
     } finally {
       await here.stop();
+      other.kill();
     }
     const result = readPublishLog(log);
     assert.deepEqual(result.overlaps, []);
@@ -192,12 +210,13 @@ describe('sqlite outbox specifics', () => {
     assert.equal(count(`SELECT count(*) AS n FROM ${table} WHERE status = 'sent'`), total);
   });
 
-  test('inbox: a duplicate from another process waits for its commit, then skips', async () => {
+  test('inbox: a duplicate from another process waits for its commit, then skips', async (t) => {
     const table = 'inbox_two_processes';
     const inbox = sqliteInbox({ table, consumer: 'a' });
     inbox.migrate(first);
     first.exec(`CREATE TABLE ${table}_effects (message_id TEXT)`);
-    const holder = startChild(['hold-inbox', file, table, 'a', 'm-x', '200']);
+    const holder = startChild(['hold-inbox', file, table, 'a', 'm-x', '1000']);
+    t.after(() => holder.kill());
     await holder.printed('holding');
     const started = Date.now();
     // Blocks (SQLite's busy wait) until the other process commits.

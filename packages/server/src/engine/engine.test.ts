@@ -7,6 +7,13 @@ import type { Harness } from '../test-support/engine-harness.js';
 import { preparedSpec, sagaSpec, startHarness } from '../test-support/engine-harness.js';
 import { reply } from '../test-support/scripted-caller.js';
 
+/**
+ * How long a waiting create or submit, or a wait for a status, may take. Far above what
+ * an idle machine needs: on a loaded one a short wait returns before the outcome, and the
+ * test would fail on speed rather than behaviour.
+ */
+const WAIT_MS = 60_000;
+
 async function until(
   h: Harness,
   gid: string,
@@ -20,7 +27,7 @@ async function until(
         ? s
         : undefined;
     },
-    { timeoutMs: 5_000, what: `${gid} to be ${status}${parked ? ' (parked)' : ''}` },
+    { timeoutMs: WAIT_MS, what: `${gid} to be ${status}${parked ? ' (parked)' : ''}` },
   );
 }
 
@@ -42,7 +49,7 @@ describe('engine on a real SQLite store', () => {
 
   it('runs a saga forward and reports the result to a waiting create', async () => {
     const spec = sagaSpec(3);
-    const result = await h.engine.create(spec, 5_000);
+    const result = await h.engine.create(spec, WAIT_MS);
     assert.equal(result.created, true);
     assert.equal(result.snapshot.tx.status, 'succeeded');
     assert.deepEqual(h.caller.sequence(spec.gid), ['s1:action', 's2:action', 's3:action']);
@@ -55,7 +62,7 @@ describe('engine on a real SQLite store', () => {
     const spec = sagaSpec(3);
     h.caller.script = (c) =>
       c.gid === spec.gid && c.branchId === 's2' && c.op === 'action' ? reply.refuse : reply.ok;
-    const result = await h.engine.create(spec, 5_000);
+    const result = await h.engine.create(spec, WAIT_MS);
     assert.equal(result.snapshot.tx.status, 'failed');
     assert.match(result.snapshot.tx.reason ?? '', /refused/);
     assert.deepEqual(h.caller.sequence(spec.gid), [
@@ -90,7 +97,10 @@ describe('engine on a real SQLite store', () => {
         async () =>
           (await h.store.get(spec.gid))?.ops.find((o) => o.branchId === 's2')?.failures === i + 1,
       );
-      h.clock.advance(10_000);
+      // Past each retry delay. Not after the last failure: compensation starts at once,
+      // and moving the clock a lease ahead while it runs would let the lease lapse
+      // mid-call, so a second call (allowed, at least once) would muddle the order.
+      if (i < 2) h.clock.advance(10_000);
     }
     const done = await until(h, spec.gid, 'failed');
     assert.match(done.tx.reason ?? '', /failed 3 times/);
@@ -104,7 +114,7 @@ describe('engine on a real SQLite store', () => {
     await h.engine.register(spec.gid, branch('b1'));
     await h.engine.register(spec.gid, branch('b2'));
     await h.engine.register(spec.gid, branch('b2')); // same body again: no-op
-    const submitted = await h.engine.submit(spec.gid, 5_000);
+    const submitted = await h.engine.submit(spec.gid, WAIT_MS);
     assert.equal(submitted.tx.status, 'succeeded');
     assert.deepEqual(h.caller.sequence(spec.gid).sort(), ['b1:confirm', 'b2:confirm']);
     assert.equal((await h.engine.submit(spec.gid, null)).tx.status, 'succeeded');
@@ -133,7 +143,7 @@ describe('engine on a real SQLite store', () => {
   it('delivers a submitted msg, and asks the check-back when no submit comes', async () => {
     const direct = preparedSpec('msg');
     await h.engine.create(direct, null);
-    assert.equal((await h.engine.submit(direct.gid, 5_000)).tx.status, 'succeeded');
+    assert.equal((await h.engine.submit(direct.gid, WAIT_MS)).tx.status, 'succeeded');
     assert.deepEqual(h.caller.sequence(direct.gid), ['s1:action', 's2:action']);
 
     const committed = preparedSpec('msg');
@@ -183,7 +193,7 @@ describe('engine on a real SQLite store', () => {
 
   it('treats a repeated create as idempotent and a different body as a conflict', async () => {
     const spec = sagaSpec(1);
-    await h.engine.create(spec, 5_000);
+    await h.engine.create(spec, WAIT_MS);
     const again = await h.engine.create(spec, null);
     assert.equal(again.created, false);
     assert.equal(again.snapshot.tx.status, 'succeeded');
@@ -258,14 +268,14 @@ describe('retention', () => {
     const h = await startHarness(10_000, { retentionMs: 4_000 });
     try {
       const old = sagaSpec(1);
-      await h.engine.create(old, 5_000);
+      await h.engine.create(old, WAIT_MS);
       const running = preparedSpec('tcc', {
         options: { ...sagaSpec(0).options, timeoutMs: 10 * 60_000 },
       });
       await h.engine.create(running, null);
       h.clock.advance(4_001);
       await waitFor(async () => (await h.store.get(old.gid)) === undefined, {
-        timeoutMs: 5_000,
+        timeoutMs: WAIT_MS,
         what: 'the old saga to be purged',
       });
       assert.ok(await h.store.get(running.gid), 'non-terminal transactions are kept');

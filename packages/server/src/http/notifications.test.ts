@@ -108,10 +108,23 @@ describe('best-effort notifications (server, injected clock)', () => {
     }>();
   }
 
+  /**
+   * Waits until the outcomes of `n` deliveries are recorded. The engine schedules the next
+   * delivery from the clock when it records an outcome, so the clock may only move after
+   * that: moved earlier (a slow machine), the move is lost and the next delivery never
+   * comes.
+   */
+  async function recorded(id: string, n: number): Promise<void> {
+    await waitFor(async () => (await query(id)).history.length >= n, {
+      what: `${n} recorded outcomes of ${id}`,
+    });
+  }
+
   /** Moves the clock step by step, letting the engine act after each move. */
   async function advanceThrough(delays: readonly number[], id: string): Promise<void> {
     const base = receiver.of(id).length;
     for (const [i, delay] of delays.entries()) {
+      await recorded(id, base + i);
       clock.advance(delay);
       const n = base + i + 1;
       await waitFor(() => receiver.of(id).length >= n, { what: `delivery ${n} of ${id}` });
@@ -135,6 +148,7 @@ describe('best-effort notifications (server, injected clock)', () => {
       ackBody: 'success',
     });
     await waitFor(() => receiver.of(id).length === 1, { what: 'first delivery' });
+    await recorded(id, 1);
     // Not a moment early: just before each scheduled delay passes nothing is delivered.
     clock.advance(schedule[0]! - 1);
     await new Promise((r) => setTimeout(r, 100));
@@ -216,6 +230,7 @@ describe('best-effort notifications (server, injected clock)', () => {
     receiver.answers.set(id, [{ status: 500, body: 'x' }]);
     await create({ id, url: `${receiver.url}/callback`, schedule: 'wechat' });
     await waitFor(() => receiver.of(id).length === 1, { what: 'first delivery' });
+    await recorded(id, 1);
     clock.advance(15_000);
     await waitFor(() => receiver.of(id).length === 2, { what: 'second delivery after 15 s' });
     assert.equal((await query(id)).notification.status, 'succeeded');
