@@ -9,7 +9,6 @@ import {
   createTempSchema,
   requireService,
   SERVICES,
-  servicesRequired,
   tempDir,
   type TempDatabase,
   type TempSchema,
@@ -28,26 +27,13 @@ import { routeOf } from './shop-urls.js';
 import type { DatabaseTarget, ShopWorld } from './shop-world.js';
 import { DEFAULT_PLACEMENT, startShopWorld } from './shop-world.js';
 
-/** Why the suite cannot run (a service missing, or PostgreSQL without XA), or null. */
+/** Why the suite cannot run (a service missing, or no PostgreSQL for XA), or null. */
 async function preconditions(): Promise<string | null> {
-  for (const service of ['postgres', 'mariadb'] as const) {
+  for (const service of ['postgresXa', 'mariadb'] as const) {
     const missing = await requireService(service);
     if (missing !== null) return missing;
   }
-  const probe = new pg.Client({ connectionString: SERVICES.postgres.url });
-  await probe.connect();
-  try {
-    const { rows } = await probe.query<{ n: string }>(
-      "SELECT current_setting('max_prepared_transactions') AS n",
-    );
-    if (Number(rows[0]?.n) > 0) return null;
-  } finally {
-    await probe.end();
-  }
-  const line =
-    'postgres has max_prepared_transactions = 0; run `node scripts/prepare-services.mjs`';
-  if (servicesRequired()) throw new Error(`ACCORD_REQUIRE_SERVICES=1 but ${line}`);
-  return line;
+  return null;
 }
 
 const skip = await preconditions();
@@ -90,12 +76,12 @@ describe(
       ][]) {
         const db =
           dialect === 'postgres'
-            ? await createTempSchema(`oc_${resource}`)
+            ? await createTempSchema(`oc_${resource}`, { service: 'postgresXa' })
             : await createTempMysqlDatabase(`oc_${resource}`);
         made.push(db);
         databases[resource] = { dialect, url: db.url };
       }
-      pgAdmin = new pg.Client({ connectionString: SERVICES.postgres.url });
+      pgAdmin = new pg.Client({ connectionString: SERVICES.postgresXa.url });
       await pgAdmin.connect();
       mysqlAdmin = await mysql.createConnection({ uri: SERVICES.mariadb.url });
       world = await startShopWorld({

@@ -14,15 +14,11 @@ import { BusinessFailure } from '@accord/client';
 import { type AccordHandlerFn } from '@accord/client/participant';
 import {
   mysqlXa,
-  mysqlXidSql,
-  parseMysqlXid,
-  parsePgXid,
   pgXa,
   xaLocalHandler,
   type XaBranchKey,
   type XaDuplicateAnswer,
   type XaParticipant,
-  type XaRecoverRow,
 } from '@accord/client/xa';
 import { createTempMysqlDatabase, createTempSchema, uniqueName, waitFor } from '@accord/testkit';
 
@@ -91,7 +87,7 @@ const refuse = (move: Move): never => {
 
 /** A ledger in a fresh PostgreSQL schema. */
 export async function createPgLedger(): Promise<XaLedger> {
-  const schema = await createTempSchema('accord_xa_ledger');
+  const schema = await createTempSchema('accord_xa_ledger', { service: 'postgresXa' });
   const prefix = uniqueName('xa').replaceAll('_', '-');
   const outside = pgPool(schema.url, 2);
   await outside.query(
@@ -101,25 +97,15 @@ export async function createPgLedger(): Promise<XaLedger> {
   );
   await pgXa(outside, { prefix }).migrate(outside);
 
-  const ours = async (): Promise<{ xid: string; key: XaBranchKey }[]> => {
-    const { rows } = await outside.query<{ gid: string }>(
-      'SELECT gid FROM pg_prepared_xacts WHERE database = current_database() ORDER BY prepared',
-    );
-    return rows.flatMap((r) => {
-      const key = parsePgXid(r.gid, prefix);
-      return key ? [{ xid: r.gid, key }] : [];
-    });
-  };
+  // Seen from outside through the helper's own listing and recovery, as an operator would.
+  const outsideXa = pgXa(outside, { prefix });
+  const ours = async (): Promise<XaBranchKey[]> =>
+    (await outsideXa.preparedXids()).map(({ gid, branchId }) => ({ gid, branchId }));
 
   const rollBackLeftovers = async (): Promise<number> => {
-    const found = await ours();
-    for (const { xid } of found) {
-      // The identifier holds only [A-Za-z0-9._%:-] (see pgXid), so it can be quoted as is.
-      await outside.query(`ROLLBACK PREPARED '${xid}'`).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code !== '42704') throw error;
-      });
-    }
-    return found.length;
+    const report = await outsideXa.recover(async () => 'rollback');
+    if (report.failed.length > 0) throw report.failed[0]?.error;
+    return report.found;
   };
 
   return {
@@ -161,9 +147,7 @@ export async function createPgLedger(): Promise<XaLedger> {
       );
       return rows[0]?.n ?? 0;
     },
-    async prepared() {
-      return (await ours()).map((o) => o.key);
-    },
+    prepared: ours,
     rollBackLeftovers,
     async close() {
       try {
@@ -179,11 +163,6 @@ export async function createPgLedger(): Promise<XaLedger> {
   };
 }
 
-/** `ER_XAER_NOTA`: unknown xid, or one still attached to the session that prepared it. */
-const XAER_NOTA = 1397;
-/** `ER_XA_RBROLLBACK`: a read-only branch, dropped all the same. */
-const XA_RBROLLBACK = 1402;
-
 /** A ledger in a fresh MariaDB database. */
 export async function createMariaLedger(): Promise<XaLedger> {
   const database = await createTempMysqlDatabase('accord_xa_ledger');
@@ -198,38 +177,23 @@ export async function createMariaLedger(): Promise<XaLedger> {
   );
   await mysqlXa(outside, { formatId }).migrate(outside);
 
-  const ours = async (): Promise<XaBranchKey[]> => {
-    const [rows] = await outside.query<(XaRecoverRow & mysql.RowDataPacket)[]>('XA RECOVER');
-    return rows.flatMap((row) => {
-      const key = parseMysqlXid(row, formatId);
-      return key ? [key] : [];
-    });
-  };
+  const outsideXa = mysqlXa(outside, { formatId });
+  const ours = async (): Promise<XaBranchKey[]> =>
+    (await outsideXa.preparedXids()).map(({ gid, branchId }) => ({ gid, branchId }));
 
   const rollBackLeftovers = async (): Promise<number> => {
-    const found = await ours();
-    // A branch still attached to a live session answers 1397 until that session is gone.
+    const found = (await ours()).length;
+    // A branch still attached to a live session cannot be finished until that session
+    // is gone: the pass reports it failed, and the next one tries again.
     await waitFor(
-      async () => {
-        let pending = 0;
-        for (const key of await ours()) {
-          await outside
-            .query(`XA ROLLBACK ${mysqlXidSql(key, formatId)}`)
-            .catch((error: unknown) => {
-              const errno = (error as { errno?: unknown }).errno;
-              if (errno === XAER_NOTA) pending += 1;
-              else if (errno !== XA_RBROLLBACK) throw error;
-            });
-        }
-        return pending === 0;
-      },
+      async () => (await outsideXa.recover(async () => 'rollback')).failed.length === 0,
       {
-        timeoutMs: 10_000,
+        timeoutMs: 20_000,
         intervalMs: 50,
         what: `prepared branches of format id ${formatId} to roll back`,
       },
     );
-    return found.length;
+    return found;
   };
 
   return {

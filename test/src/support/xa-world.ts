@@ -6,39 +6,16 @@
  * prepared transaction keeps its locks.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { AccordClient, type Transaction, type XaBranch } from '@accord/client';
 import { ACCORD_HEADERS } from '@accord/core';
-import {
-  createTempSchema,
-  requireService,
-  SERVICES,
-  servicesRequired,
-  tempDir,
-  waitFor,
-} from '@accord/testkit';
+import { createTempSchema, requireService, tempDir, waitFor } from '@accord/testkit';
 import { CoordinatorProcess } from './coordinator-process.js';
 import { createMariaLedger, createPgLedger, type Move, type XaLedger } from './xa-ledger.js';
 import { XaParticipantService } from './xa-participant.js';
 
 /** Why the XA suites cannot run here (a skip line), or null. */
 export async function xaSkip(): Promise<string | null> {
-  const missing = (await requireService('postgres')) ?? (await requireService('mariadb'));
-  if (missing !== null) return missing;
-  const probe = new pg.Client({ connectionString: SERVICES.postgres.url });
-  await probe.connect();
-  try {
-    const { rows } = await probe.query<{ n: string }>(
-      "SELECT current_setting('max_prepared_transactions') AS n",
-    );
-    if (Number(rows[0]?.n) > 0) return null;
-  } finally {
-    await probe.end();
-  }
-  const line =
-    'postgres has max_prepared_transactions = 0; run `node scripts/prepare-services.mjs`';
-  if (servicesRequired()) throw new Error(`ACCORD_REQUIRE_SERVICES=1 but ${line}`);
-  return line;
+  return (await requireService('postgresXa')) ?? (await requireService('mariadb'));
 }
 
 /** A coordinator process and a client of it. */

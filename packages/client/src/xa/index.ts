@@ -2,19 +2,7 @@
  * XA helpers: run a branch's local work as a prepared database transaction, finish it in
  * phase two, recover orphans. PostgreSQL (`pg`) and MariaDB/MySQL (`mysql2`).
  */
-export {
-  ACCORD_FORMAT_ID,
-  describeBranch,
-  MYSQL_XID_PART_MAX_BYTES,
-  mysqlXidSql,
-  parseMysqlXid,
-  parsePgXid,
-  PG_XID_MAX_BYTES,
-  PG_XID_PREFIX,
-  pgXid,
-  type XaBranchKey,
-  type XaRecoverRow,
-} from './xid.js';
+export { ACCORD_FORMAT_ID, PG_XID_PREFIX, type XaBranchKey } from './xid.js';
 export {
   phaseTwoAction,
   type PhaseTwoOutcome,

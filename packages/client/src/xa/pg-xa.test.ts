@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import {
-  createTempSchema,
-  requireService,
-  SERVICES,
-  servicesRequired,
-  uniqueName,
-  type TempSchema,
-} from '@accord/testkit';
+import { createTempSchema, requireService, uniqueName, type TempSchema } from '@accord/testkit';
 import { xaDuplicateCases } from './duplicate-cases.test-support.js';
 import { pgXa } from './pg-xa.js';
 import { xaLocalHandler, xaPhaseTwoHandler } from './xa-handler.js';
@@ -17,24 +10,9 @@ import type { RecoveryDecision } from './recover.js';
 import type { XaParticipant } from './types.js';
 import { pgXid, type XaBranchKey } from './xid.js';
 
-/** Why the suite cannot run, or null. */
-async function preconditions(): Promise<string | null> {
-  const missing = await requireService('postgres');
-  if (missing !== null) return missing;
-  const probe = new pg.Client({ connectionString: SERVICES.postgres.url });
-  await probe.connect();
-  try {
-    const { rows } = await probe.query<{ n: string }>(
-      "SELECT current_setting('max_prepared_transactions') AS n",
-    );
-    if (Number(rows[0]?.n) > 0) return null;
-  } finally {
-    await probe.end();
-  }
-  const line =
-    'postgres has max_prepared_transactions = 0; run `node scripts/prepare-services.mjs`';
-  if (servicesRequired()) throw new Error(`ACCORD_REQUIRE_SERVICES=1 but ${line}`);
-  return line;
+/** Why the suite cannot run (no PostgreSQL with prepared transactions), or null. */
+function preconditions(): Promise<string | null> {
+  return requireService('postgresXa');
 }
 
 const skip = await preconditions();
@@ -98,7 +76,7 @@ async function cleanUp(): Promise<void> {
 
 if (skip === null) {
   before(async () => {
-    schema = await createTempSchema('accord_client_xa');
+    schema = await createTempSchema('accord_client_xa', { service: 'postgresXa' });
     pool = new pg.Pool({ connectionString: schema.url, max: 4 });
     await pool.query('CREATE TABLE account (id text PRIMARY KEY, balance int NOT NULL)');
     xa = pgXa<pg.PoolClient>(pool, { prefix });
