@@ -13,6 +13,7 @@ import {
   type BarrierRunOptions,
   type PreparedStatus,
 } from './types.js';
+import { runPgDdl } from './pg-ddl.js';
 
 /**
  * What the barrier needs of a pg client: `query` with positional values.
@@ -139,13 +140,7 @@ export function pgBarrier(options: BarrierOptions = {}): PgBarrier {
     ddl: sql.ddl,
 
     async migrate(db) {
-      try {
-        await db.query(sql.ddl);
-      } catch (error) {
-        // Two migrations racing: the loser sees the catalog row the winner just wrote.
-        const code = (error as { code?: unknown }).code;
-        if (code !== '23505' && code !== '42P07') throw error;
-      }
+      await runPgDdl(db, [sql.ddl]);
     },
 
     run(tx, ctx, business, runOptions) {

@@ -8,6 +8,7 @@ import { checkMessageId, inboxKey, type InboxSetup } from './inbox-setup.js';
 import { inboxSql } from './sql.js';
 import type { InboxOptions, InboxResult } from './types.js';
 import { checkAge } from './validate.js';
+import { runPgDdl } from '../barrier/pg-ddl.js';
 
 /** The inbox on PostgreSQL (see {@link pgInbox}). */
 export interface PgInbox extends InboxSetup {
@@ -60,14 +61,7 @@ export function pgInbox(options: InboxOptions = {}): PgInbox {
     ddl: sql.ddl,
 
     async migrate(db) {
-      for (const statement of sql.ddl) {
-        try {
-          await db.query(statement);
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if (code !== '23505' && code !== '42P07') throw error;
-        }
-      }
+      await runPgDdl(db, sql.ddl);
     },
 
     async consume(tx, messageId, fn) {

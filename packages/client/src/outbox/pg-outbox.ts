@@ -10,6 +10,7 @@ import { toClaimedRow, type RelayStore } from './relay-store.js';
 import { OUTBOX_LIMITS, outboxSql, OUTBOX_TABLE, type OutboxSql } from './sql.js';
 import type { OutboxMessageInput, OutboxOptions, OutboxRelay, RelayOptions } from './types.js';
 import { checkAge, checkKey, toOutboxRow } from './validate.js';
+import { runPgDdl } from '../barrier/pg-ddl.js';
 
 /** Options of a PostgreSQL relay. */
 export interface PgRelayOptions extends RelayOptions {
@@ -103,15 +104,7 @@ export function pgOutbox(options: OutboxOptions = {}): PgOutbox {
     ddl: sql.ddl,
 
     async migrate(db) {
-      for (const statement of sql.ddl) {
-        try {
-          await db.query(statement);
-        } catch (error) {
-          // Two migrations racing: the loser sees the catalog row the winner just wrote.
-          const code = (error as { code?: unknown }).code;
-          if (code !== '23505' && code !== '42P07') throw error;
-        }
-      }
+      await runPgDdl(db, sql.ddl);
     },
 
     async add(tx, message) {

@@ -34,6 +34,7 @@ import {
   PG_XID_PREFIX,
   type XaBranchKey,
 } from './xid.js';
+import { runPgDdl } from '../barrier/pg-ddl.js';
 
 /** The result of a pg query, as the XA helper reads it. */
 export interface PgXaQueryResult {
@@ -327,13 +328,7 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
     ddl: sql.ddl,
 
     async migrate(db) {
-      try {
-        await db.query(sql.ddl);
-      } catch (error) {
-        // Two migrations racing: the loser sees the catalog row the winner just wrote.
-        const code = sqlState(error);
-        if (code !== '23505' && code !== '42P07') throw error;
-      }
+      await runPgDdl(db, [sql.ddl]);
     },
 
     async local(ctx, work) {
