@@ -54,7 +54,7 @@ process.on('exit', () => {
 });
 
 /** A TCP port free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -5,9 +5,9 @@
  * the block before. Background blocks (stand-in services) are stopped at the next level-2
  * heading and at the end of their file.
  */
-import { connect } from 'node:net';
 import { basename } from 'node:path';
 import { abridgedMismatches } from './abridged-json.js';
+import { canConnect } from './can-connect.js';
 import { DOCUMENTED_PARTICIPANT_PORTS, rewriteAddresses } from './addresses.js';
 import {
   runInBackground,
@@ -43,17 +43,6 @@ export type BlockOutcome = { readonly ran: true } | { readonly ran: false; reado
 
 function where(block: CodeBlock): string {
   return `${block.file}:${block.line}`;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function describeFailure(result: ProcessResult): string {

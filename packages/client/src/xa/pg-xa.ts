@@ -161,11 +161,11 @@ interface ClaimRow {
  * What a claim found: the branch is now ours (`claimed`), another call holds it (`busy`),
  * or the ledger already records its end.
  */
-type Claim = { readonly kind: 'claimed' } | { readonly kind: 'busy' } | LedgerState;
+type Claim = 'claimed' | 'busy' | LedgerState;
 
 function readClaim(branch: XaBranchKey, row: ClaimRow | undefined): Claim | undefined {
-  if (row?.got !== true) return { kind: 'busy' };
-  if (row.inserted === true) return { kind: 'claimed' };
+  if (row?.got !== true) return 'busy';
+  if (row.inserted === true) return 'claimed';
   // Got the lock but the row exists: committed before the statement, or (undefined)
   // just after its snapshot was taken; the caller tries again.
   return row.existing === null || row.existing === undefined
@@ -272,12 +272,10 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
       await abandon(client);
       throw error;
     }
-    if (found === undefined || found === 'committed' || found === 'rolled-back') {
-      await abandon(client);
-      return found === undefined ? undefined : repeatedCall(ctx, found);
-    }
-    if (found.kind === 'busy') {
-      await abandon(client);
+    if (found !== 'claimed') await abandon(client);
+    if (found === undefined) return undefined;
+    if (found === 'committed' || found === 'rolled-back') return repeatedCall(ctx, found);
+    if (found === 'busy') {
       return (await isPrepared(xid))
         ? { applied: false, reason: 'duplicate', state: 'prepared' }
         : undefined;
@@ -314,13 +312,10 @@ export function pgXa<C extends PgPoolClientLike = PgPoolClientLike>(
       if (sqlState(error) !== UNDEFINED_OBJECT) throw error;
     }
     const found = await claim(control, ctx, XA_LEDGER.rolledBack);
+    if (found === 'committed') throw contradiction(ctx, 'rollback', found);
     // Busy: a local-work call holds the branch; once it prepares, the next round's
     // ROLLBACK PREPARED finishes it.
-    if (found === undefined || (found !== 'committed' && found !== 'rolled-back')) {
-      return found?.kind === 'claimed' ? true : undefined;
-    }
-    if (found === 'committed') throw contradiction(ctx, 'rollback', found);
-    return true;
+    return found === 'claimed' || found === 'rolled-back' ? true : undefined;
   };
 
   const xa: XaParticipant<C, PgQueryable> = {

@@ -42,20 +42,43 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   return false;
 }
 
-/**
- * The JSON path of the first object with more than `maxKeys` keys, or null. Walks the
- * parsed value with an explicit stack (no recursion).
- */
-export function objectWithTooManyKeys(value: unknown, maxKeys: number): string | null {
-  const stack: { value: unknown; path: string }[] = [{ value, path: '' }];
+/** The first object (depth first) with more than `maxKeys` keys, walked without recursion. */
+function firstCrowded(value: unknown, maxKeys: number): object | null {
+  const stack: unknown[] = [value];
   while (stack.length > 0) {
-    const { value: node, path } = stack.pop()!;
+    const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
-    const entries = Object.entries(node);
-    if (!Array.isArray(node) && entries.length > maxKeys) return path === '' ? '/' : path;
-    for (const [key, child] of entries) stack.push({ value: child, path: `${path}/${key}` });
+    const children = Object.values(node);
+    if (!Array.isArray(node) && children.length > maxKeys) return node;
+    for (const child of children)
+      if (child !== null && typeof child === 'object') stack.push(child);
   }
   return null;
+}
+
+/** The JSON path of `target` inside `value` (only asked once `target` was found). */
+function pathTo(value: unknown, target: object): string {
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (node === target) return path === '' ? '/' : path;
+    if (node === null || typeof node !== 'object') continue;
+    for (const [key, child] of Object.entries(node)) {
+      if (child !== null && typeof child === 'object')
+        stack.push({ node: child, path: `${path}/${key}` });
+    }
+  }
+  return '/';
+}
+
+/**
+ * The JSON path of the first object with more than `maxKeys` keys, or null. Walks the
+ * parsed value with an explicit stack (no recursion); paths are built only when one is
+ * found, so a body within the limits costs one allocation-light pass.
+ */
+export function objectWithTooManyKeys(value: unknown, maxKeys: number): string | null {
+  const crowded = firstCrowded(value, maxKeys);
+  return crowded === null ? null : pathTo(value, crowded);
 }
 
 /**

@@ -3,7 +3,7 @@
  * The block starts its server on the port standing in for 8081; the check then calls it
  * as a coordinator would, once within the limit (2xx) and once over it (409).
  */
-import { connect } from 'node:net';
+import { canConnect } from '../can-connect.js';
 import { afterBlock } from '../prelude-hooks.js';
 import { docsSetting } from '../prelude-env.js';
 import { eventually } from '../prelude-common.js';
@@ -37,19 +37,8 @@ async function call(gid: string, amount: number): Promise<number> {
   return response.status;
 }
 
-function listening(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 afterBlock(async () => {
-  await eventually(listening, `the block's server listens on ${port}`);
+  await eventually(() => canConnect(port), `the block's server listens on ${port}`);
   const ok = await call('docs-1', 100);
   const refused = await call('docs-2', 5000);
   if (ok !== 200 || refused !== 409) {
