@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { Clock, Store } from '@accord/core';
 import { Snowflake, systemClock } from '@accord/core';
 import type { ServerConfig } from './config/config.js';
-import { ConfigError, redactConfig, redactStoreUrl } from './config/config.js';
+import { ConfigError, redactConfig } from './config/config.js';
+import { redactUrl, redactUrlsIn } from './common/redact-url.js';
 import { BrokerBranchCaller } from './brokers/broker-branch-caller.js';
 import { BrokerRegistry } from './brokers/broker-registry.js';
 import { CrashPoints } from './engine/crash-points.js';
@@ -139,7 +140,7 @@ async function openConfiguredStore(config: ServerConfig): Promise<Store> {
     await store?.close().catch(() => undefined);
     const why = error instanceof Error ? error.message || error.name : String(error);
     throw new ConfigError(
-      `ACCORD_STORE (${redactStoreUrl(config.store)}) cannot be opened: ${redactStoreUrl(why)}`,
+      `ACCORD_STORE (${redactUrl(config.store)}) cannot be opened: ${redactUrlsIn(why)}`,
     );
   }
 }
