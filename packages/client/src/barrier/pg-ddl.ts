@@ -2,7 +2,7 @@
  * Running `CREATE … IF NOT EXISTS` statements on PostgreSQL when several processes may
  * run them at once (every helper's `migrate`).
  */
-import type { PgQueryable } from './pg-barrier.js';
+import type { PgQueryable } from './pg-queryable.js';
 
 /**
  * SQLSTATEs a losing racer gets although the object now exists: the unique index of the
