@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '@accord/testkit';
 import { accordHandler } from '../participant/node-handler.js';
-import { signPayload } from '../participant/signature.js';
+import { signPayload } from '@accord/protocol';
 import { post } from '../test-support/handler-conformance.js';
 import { checkBackHandler } from './check-back.js';
 import { sqliteBarrier } from './sqlite-barrier.js';

@@ -22,7 +22,7 @@ export {
   type SignatureProblem,
   type SignedCall,
   type VerifyOptions,
-} from './signature.js';
+} from '@accord/protocol';
 export { BusinessFailure, Ongoing } from './failures.js';
 export { TextReply, textReply } from './reply.js';
 export {

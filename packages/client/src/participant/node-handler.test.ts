@@ -11,7 +11,7 @@ import {
 } from '../test-support/handler-conformance.js';
 import { accordHandler, type NodeRequestLike } from './node-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
-import { signPayload } from './signature.js';
+import { signPayload } from '@accord/protocol';
 
 type Middleware = (req: NodeRequestLike, res: ServerResponse) => void;
 

@@ -6,7 +6,7 @@
 import { AccordError } from '@accord/core';
 import { readAccordContext, headerValue, type AccordContext, type HeadersLike } from './context.js';
 import { errorReply, rejectionReply, successReply, type Reply } from './reply.js';
-import { verifySignature } from './signature.js';
+import { verifySignature } from '@accord/protocol';
 
 /**
  * The business function of a participant route: gets the context and the parsed JSON body

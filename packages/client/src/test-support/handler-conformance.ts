@@ -9,7 +9,7 @@ import type { AccordContext } from '../participant/context.js';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
 import { textReply } from '../participant/reply.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from '../participant/process-call.js';
-import { signPayload } from '../participant/signature.js';
+import { signPayload } from '@accord/protocol';
 
 /** A running participant server with one route at `/p`. */
 export interface RunningParticipant {

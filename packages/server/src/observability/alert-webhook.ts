@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Alert, Clock, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
-import { signatureHeader, type SignedCall } from '../outbound/signature.js';
+import { signPayload, type SignedCall } from '@accord/protocol';
 
 /** Settings of the webhook. */
 export interface AlertWebhookOptions {
@@ -84,7 +84,7 @@ async function deliver(
         [ACCORD_HEADERS.op]: call.op,
       };
       if (options.signingSecret !== null) {
-        headers[ACCORD_HEADERS.signature] = signatureHeader(
+        headers[ACCORD_HEADERS.signature] = signPayload(
           options.signingSecret,
           call,
           body,
