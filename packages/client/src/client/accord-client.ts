@@ -2,8 +2,9 @@
  * The coordinator's `/v1` API as a class, and the entry points of the saga, tcc, xa and
  * msg builders.
  */
-import type { Notification, NotificationQuery, NotificationRequest } from './notify-types.js';
 import { ValidationError } from '@accord/core';
+import type { CoordinatorApi } from './coordinator-api.js';
+import type { Notification, NotificationQuery, NotificationRequest } from './notify-types.js';
 import { errorFromAnswer, networkError, parseJson, unexpectedAnswer } from './errors-from-http.js';
 import { HttpTransport } from './http-transport.js';
 import { MsgBuilder, type MsgInit } from './msg.js';
@@ -47,9 +48,6 @@ const DEFAULTS = { timeoutMs: 10_000 };
 /** What `waitResult: true` adds to a call's timeout: the server's default wait cap. */
 const SERVER_WAIT_CAP_MS = 30_000;
 
-/** The coordinator calls the builders use (so tests can hand them a fake). */
-export type CoordinatorApi = Pick<AccordClient, 'create' | 'registerBranch' | 'submit' | 'abort'>;
-
 interface CallSpec {
   readonly method: 'GET' | 'POST';
   readonly path: string;
@@ -88,7 +86,7 @@ function timeParam(value: Date | number | string): string {
  *   .submit({ waitResult: true });
  * console.log(tx.status);
  */
-export class AccordClient {
+export class AccordClient implements CoordinatorApi {
   readonly #base: string;
   readonly #token: string | undefined;
   readonly #adminToken: string | undefined;

@@ -3,7 +3,7 @@
  * it first, then make the client-side call (tcc try, xa local work); abort and rethrow
  * if the callback throws, submit when it returns.
  */
-import type { CoordinatorApi } from './accord-client.js';
+import type { CoordinatorApi } from './coordinator-api.js';
 import { abortThenRethrow, reasonOf } from './abort-and-rethrow.js';
 import type { HttpTransport } from './http-transport.js';
 import { callTry } from './try-call.js';

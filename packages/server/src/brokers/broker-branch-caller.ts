@@ -8,7 +8,7 @@ import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
 import { systemClock } from '@accord/core';
 import { branchCallHeaders } from '@accord/protocol';
 import { errorText, type BrokerMessage } from '@accord/protocol/brokers';
-import type { BranchCall } from '../outbound/branch-caller.js';
+import type { BranchCall } from '../engine/branch-call.js';
 import type { BrokerRegistry } from './broker-registry.js';
 import { BrokerTargetError, parseBrokerTarget, type BrokerTarget } from './broker-target.js';
 

@@ -6,6 +6,7 @@ import type { Agent, request } from 'undici';
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
 import { classifyStatus } from '@accord/core';
 import { branchCallHeaders } from '@accord/protocol';
+import type { BranchCall } from '../engine/branch-call.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** Settings of the outbound HTTP client. */
@@ -15,16 +16,6 @@ export interface BranchCallerOptions {
   readonly signingSecret: string | null;
   /** Connections kept per origin. */
   readonly connectionsPerOrigin?: number;
-}
-
-/** Anything that can perform a branch call; the engine depends on this, not on HTTP. */
-export interface BranchCall {
-  /**
-   * Performs one call. When `signal` aborts, the call ends at once (the request is
-   * abandoned and its connection closed); what was already sent cannot be taken back.
-   */
-  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome>;
-  close(): Promise<void>;
 }
 
 const MESSAGE_LIMIT = 300;
