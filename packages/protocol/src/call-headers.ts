@@ -8,9 +8,7 @@ import { signPayload, type SignedCall } from './signature.js';
 import { traceparentFor } from './trace-context.js';
 
 /** Which call this is: the `Accord-Gid`, `Accord-Branch`, `Accord-Op` and `Accord-Mode` headers. */
-export interface BranchCallIdentity extends SignedCall {
-  readonly mode: string;
-}
+export type BranchCallIdentity = SignedCall;
 
 /** Options of {@link branchCallHeaders}. */
 export interface BranchCallHeadersOptions {
@@ -46,12 +44,7 @@ export function branchCallHeaders(
   };
   const secret = options.signingSecret;
   if (secret !== null && secret !== undefined) {
-    headers[ACCORD_HEADERS.signature] = signPayload(
-      secret,
-      { gid: call.gid, branchId: call.branchId, op: call.op },
-      body,
-      options.now ?? Date.now(),
-    );
+    headers[ACCORD_HEADERS.signature] = signPayload(secret, call, body, options.now ?? Date.now());
   }
   return headers;
 }

@@ -13,10 +13,12 @@ export {
   signPayload,
   verifySignature,
   SIGNATURE_TOLERANCE_MS,
+  type ReplayCheck,
   type SignatureProblem,
   type SignedCall,
   type VerifyOptions,
 } from './signature.js';
+export { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js';
 export { traceparentFor } from './trace-context.js';
 export {
   branchCallHeaders,

@@ -41,7 +41,11 @@ describe('checkBackHandler', () => {
       'accord-branch': '_check',
       'accord-op': 'check',
       'accord-mode': 'msg',
-      'accord-signature': signPayload('check-secret', { gid, branchId: '_check', op: 'check' }, ''),
+      'accord-signature': signPayload(
+        'check-secret',
+        { gid, branchId: '_check', op: 'check', mode: 'msg' },
+        '',
+      ),
     });
 
   test('200 when the local transaction committed', async () => {

@@ -10,6 +10,7 @@ import { HttpTransport } from './http-transport.js';
 import { MsgBuilder, type MsgInit } from './msg.js';
 import { SagaBuilder, type SagaInit } from './saga.js';
 import { runTcc, type TccContext, type TccInit, type TccResult } from './tcc.js';
+import type { TwoPhaseDeps } from './two-phase.js';
 import { runXa, type XaContext, type XaInit, type XaResult } from './xa.js';
 import type {
   AbortOptions,
@@ -42,6 +43,12 @@ export interface AccordClientOptions {
    * top (`true` counts as the server's default cap, 30000).
    */
   timeoutMs?: number;
+  /**
+   * The coordinator's signing secret (`ACCORD_SIGNING_SECRET`). With it, the tcc `try` and
+   * xa local-work calls this client makes itself carry `Accord-Signature`, like the
+   * coordinator's own calls, so participant helpers given the same `secret` accept them.
+   */
+  signingSecret?: string;
 }
 
 const DEFAULTS = { timeoutMs: 10_000 };
@@ -91,6 +98,7 @@ export class AccordClient implements CoordinatorApi {
   readonly #token: string | undefined;
   readonly #adminToken: string | undefined;
   readonly #timeoutMs: number;
+  readonly #signingSecret: string | undefined;
   readonly #http = new HttpTransport();
 
   constructor(options: AccordClientOptions) {
@@ -107,10 +115,14 @@ export class AccordClient implements CoordinatorApi {
     if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs < 1) {
       throw new ValidationError([{ path: 'timeoutMs', message: 'must be an integer >= 1' }]);
     }
+    if (opts.signingSecret !== undefined && opts.signingSecret.length === 0) {
+      throw new ValidationError([{ path: 'signingSecret', message: 'must not be empty' }]);
+    }
     this.#base = url.href.replace(/\/+$/, '');
     this.#token = opts.token;
     this.#adminToken = opts.adminToken ?? opts.token;
     this.#timeoutMs = opts.timeoutMs;
+    this.#signingSecret = opts.signingSecret;
   }
 
   /**
@@ -270,7 +282,7 @@ export class AccordClient implements CoordinatorApi {
    * });
    */
   async tcc<R>(fn: (tcc: TccContext) => Promise<R>, init: TccInit = {}): Promise<TccResult<R>> {
-    return runTcc({ api: this, http: this.#http, timeoutMs: this.#timeoutMs }, fn, init);
+    return runTcc(this.#twoPhaseDeps(), fn, init);
   }
 
   /**
@@ -285,7 +297,7 @@ export class AccordClient implements CoordinatorApi {
    * });
    */
   async xa<R>(fn: (xa: XaContext) => Promise<R>, init: XaInit = {}): Promise<XaResult<R>> {
-    return runXa({ api: this, http: this.#http, timeoutMs: this.#timeoutMs }, fn, init);
+    return runXa(this.#twoPhaseDeps(), fn, init);
   }
 
   /**
@@ -342,6 +354,15 @@ export class AccordClient implements CoordinatorApi {
   /** Closes the connection pool; the client must not be used afterwards. */
   async close(): Promise<void> {
     await this.#http.close();
+  }
+
+  #twoPhaseDeps(): TwoPhaseDeps {
+    return {
+      api: this,
+      http: this.#http,
+      timeoutMs: this.#timeoutMs,
+      signingSecret: this.#signingSecret ?? null,
+    };
   }
 
   async #transaction(spec: CallSpec): Promise<Transaction> {

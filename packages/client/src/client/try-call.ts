@@ -1,7 +1,8 @@
 /**
- * The call the client makes itself before registering the next branch: tcc's `try` and
- * xa's local work. Same headers as a coordinator branch call (traceparent included, no
- * signature, `Accord-Op: try`), same reading of the answer status.
+ * The call the client makes itself once a branch is registered: tcc's `try` and xa's
+ * local work. Same headers as a coordinator branch call (`Accord-Op: try`, traceparent,
+ * and the signature when the client has the signing secret), same reading of the answer
+ * status.
  */
 import { AccordError, classifyStatus } from '@accord/core';
 import { branchCallHeaders } from '@accord/protocol';
@@ -20,6 +21,8 @@ export interface TryCall {
   readonly timeoutMs: number;
   /** Sent as `Accord-Mode` (default `tcc`). */
   readonly mode?: 'tcc' | 'xa';
+  /** Signs the call (`Accord-Signature`); null or absent: unsigned. */
+  readonly signingSecret?: string | null;
 }
 
 const EXCERPT = 500;
@@ -45,7 +48,7 @@ export async function callTry<R>(http: HttpTransport, call: TryCall): Promise<R>
   const headers = branchCallHeaders(
     { gid: call.gid, branchId: call.branchId, op: 'try', mode: call.mode ?? 'tcc' },
     body ?? '',
-    { extra: call.headers },
+    { extra: call.headers, signingSecret: call.signingSecret },
   );
   if (body !== undefined) headers['content-type'] = 'application/json';
   const where = `try of branch ${call.branchId} (${call.url})`;

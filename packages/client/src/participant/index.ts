@@ -16,9 +16,12 @@ export {
   type HeadersLike,
 } from './context.js';
 export {
+  ReplayGuard,
   signPayload,
   verifySignature,
   SIGNATURE_TOLERANCE_MS,
+  type ReplayCheck,
+  type ReplayGuardOptions,
   type SignatureProblem,
   type SignedCall,
   type VerifyOptions,

@@ -101,7 +101,7 @@ describe('node:http handler behind Express-style body parsers', () => {
         url,
         accordHeaders('check', {
           'accord-mode': 'msg',
-          'accord-signature': signPayload(SECRET, callOf('check'), ''),
+          'accord-signature': signPayload(SECRET, callOf('check', 'msg'), ''),
         }),
       );
       assert.equal(res.status, 200);

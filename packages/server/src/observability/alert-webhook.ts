@@ -55,14 +55,16 @@ export function withAlertWebhook(
         gid: alert.gid,
         branchId: alert.branchId,
         op: ALERT_OP,
+        mode: tx.mode,
       });
     },
   };
 }
 
 /**
- * The `Accord-Op` of alert webhook calls; with `Accord-Gid` and `Accord-Branch` it is
- * what the signature binds (verify with the SDK's `verifySignature`).
+ * The `Accord-Op` of alert webhook calls; with `Accord-Gid`, `Accord-Branch` and
+ * `Accord-Mode` (the transaction's mode) it is what the signature binds (verify with the
+ * SDK's `verifySignature`).
  */
 export const ALERT_OP = 'alert';
 
@@ -82,6 +84,7 @@ async function deliver(
         [ACCORD_HEADERS.gid]: call.gid,
         [ACCORD_HEADERS.branch]: call.branchId,
         [ACCORD_HEADERS.op]: call.op,
+        [ACCORD_HEADERS.mode]: call.mode,
       };
       if (options.signingSecret !== null) {
         headers[ACCORD_HEADERS.signature] = signPayload(
