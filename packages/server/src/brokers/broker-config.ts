@@ -2,7 +2,9 @@
  * The `ACCORD_BROKERS` setting: named message brokers that msg steps and notifications may
  * target with `broker://<name>/...` instead of an HTTP URL.
  */
-import { redactUrl } from '../common/redact-url.js';
+import { redactBrokerUrl } from '@accord/protocol/brokers';
+
+export { redactBrokerUrl };
 
 /** Kinds of broker the coordinator can publish to. */
 export type BrokerKind = 'rabbitmq' | 'nats';
@@ -99,17 +101,6 @@ export function checkBrokerUrl(url: string): string | null {
     return 'a NATS URL takes no path';
   }
   return null;
-}
-
-/**
- * The URL with its secret hidden: the password becomes `***`, and so does a NATS token
- * (a user name without a password). Unparseable input is redacted up to its first `@`.
- *
- * @example
- * redactBrokerUrl('amqp://app:s3cret@mq:5672/prod'); // 'amqp://app:***@mq:5672/prod'
- */
-export function redactBrokerUrl(url: string): string {
-  return redactUrl(url, { userIsSecret: brokerKindOf(url) === 'nats' });
 }
 
 function redactEntry(entry: string): string {

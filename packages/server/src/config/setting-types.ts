@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { BrokerConfig } from '../brokers/broker-config.js';
 import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.js';
 import { ConfigError } from '../common/config-error.js';
-import { redactUrl } from '../common/redact-url.js';
+import { redactUrl } from '@accord/protocol';
 import { storeKindOf, STORE_URL_PREFIXES } from '../stores/store-url.js';
 
 /** How one setting's text is read. */

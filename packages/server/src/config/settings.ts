@@ -137,7 +137,7 @@ export const SERVER_SETTINGS = {
     type: text(),
     secret: true,
     description:
-      'Any non-empty string (use 32 or more random bytes). When set, every branch call carries `Accord-Signature: t=<unix ms>,v2=<hex HMAC-SHA256(secret, "<t>\\n<gid>\\n<branch>\\n<op>\\n<body>")>`. Unset: calls are unsigned.',
+      'Any non-empty string (use 32 or more random bytes). When set, every branch call carries `Accord-Signature: t=<unix ms>,n=<nonce>,v3=<hex HMAC-SHA256(secret, "<t>\\n<n>\\n<gid>\\n<branch>\\n<op>\\n<mode>\\n<body>")>` (see docs/protocol.md, Signatures); give SDK clients the same secret as `signingSecret` so their tries are signed too. Unset: calls are unsigned.',
   },
   allowedTargets: {
     env: 'ACCORD_ALLOWED_TARGETS',

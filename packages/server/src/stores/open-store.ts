@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '@accord/core';
-import { redactUrl } from '../common/redact-url.js';
+import { redactUrl } from '@accord/protocol';
 import { SILENT_LOGGER, type StoreLogger } from './common/logger.js';
 import type { Migration } from './common/migration.js';
 import { MYSQL_MIGRATIONS } from './mysql/mysql-migrations.js';

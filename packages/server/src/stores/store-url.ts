@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../common/config-error.js';
-import { redactUrl } from '../common/redact-url.js';
+import { redactUrl } from '@accord/protocol';
 
 /** The store backends. */
 export type StoreKind = 'sqlite' | 'postgres' | 'mysql' | 'redis';
