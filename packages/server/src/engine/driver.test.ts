@@ -4,8 +4,8 @@ import type { Outcome, Store, StoreBatch, TransactionSnapshot } from '@accord/co
 import { createSnapshot, ManualClock } from '@accord/core';
 import { tempDir, waitFor } from '@accord/testkit';
 import { openStore } from '../stores/open-store.js';
-import { sagaSpec } from '../test-support/engine-harness.js';
-import { reply, ScriptedCaller } from '../test-support/scripted-caller.js';
+import { sagaSpec } from '../../test-support/engine-harness.js';
+import { reply, ScriptedCaller } from '../../test-support/scripted-caller.js';
 import { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
 import { GroupCommitter } from './group-committer.js';

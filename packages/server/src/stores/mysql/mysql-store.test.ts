@@ -7,8 +7,14 @@ import {
   waitFor,
   type TempDatabase,
 } from '@accord/testkit';
-import { storeConformance } from '../test-support/store-conformance.js';
-import { T, mustGet, sagaSnapshot, seed, writeOf } from '../test-support/fixtures.js';
+import {
+  T,
+  mustGet,
+  sagaSnapshot,
+  seed,
+  storeConformance,
+  writeOf,
+} from '@accord/store-conformance';
 import { MYSQL_MIGRATIONS, migrationStatements } from './mysql-migrations.js';
 import { MysqlStore } from './mysql-store.js';
 

@@ -8,8 +8,14 @@ import {
   requireService,
   type TempKeyPrefix,
 } from '@accord/testkit';
-import { T, sagaSnapshot, seed, txRecord, writeOf } from '../test-support/fixtures.js';
-import { storeConformance } from '../test-support/store-conformance.js';
+import {
+  T,
+  sagaSnapshot,
+  seed,
+  storeConformance,
+  txRecord,
+  writeOf,
+} from '@accord/store-conformance';
 import { parseRedisStoreUrl } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStore, type RedisFaultPoint, type RedisStoreOptions } from './redis-store.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '@accord/testkit';
-import { storeConformance } from '../test-support/store-conformance.js';
+import { storeConformance } from '@accord/store-conformance';
 import { SqliteStore } from './sqlite-store.js';
 
 storeConformance('sqlite (file in a data dir)', () => {
