@@ -13,6 +13,7 @@ export { storeConformance } from './store-conformance.js';
 export {
   attempt,
   compareText,
+  insertOne,
   mustGet,
   op,
   opOrder,
@@ -22,6 +23,7 @@ export {
   T,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type ConformanceHandle,
   type OpenConformanceStore,

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
   T,
+  insertOne,
   mustGet,
   sagaSnapshot,
   seed,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type OpenConformanceStore,
 } from './fixtures.js';
@@ -57,8 +59,8 @@ export function lifecycleCases(open: OpenConformanceStore): void {
         ['ping', () => store.ping()],
         ['get', () => store.get('z-1')],
         ['history', () => store.history('z-1')],
-        ['insert', () => store.insert(txRecord('z-2'), [])],
-        ['write', () => store.write([writeOf(snap.tx, 1, { status: 'failed' })])],
+        ['commit an insert', () => insertOne(store, txRecord('z-2'), [])],
+        ['commit a write', () => writeAll(store, [writeOf(snap.tx, 1, { status: 'failed' })])],
         ['claim', () => store.claim('z-1', 'o2', T + 5000, 1000)],
         ['claimDue', () => store.claimDue('o2', T + 5000, 1000, 10)],
         ['renew', () => store.renew([{ gid: 'z-1', fence: 1 }], 'o', T + 9000)],
@@ -79,7 +81,7 @@ export function lifecycleCases(open: OpenConformanceStore): void {
       await handle.store.migrate();
       const snap = sagaSnapshot('re-1', T, { owner: 'o', until: T + 1000 });
       await seed(handle.store, snap.tx, snap.ops);
-      await handle.store.write([writeOf(snap.tx, 1, { status: 'aborting' })]);
+      await writeAll(handle.store, [writeOf(snap.tx, 1, { status: 'aborting' })]);
       await handle.store.close();
       const other = await handle.openAnother();
       assert.equal((await mustGet(other, 're-1')).tx.status, 'aborting');

@@ -120,10 +120,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult> {
-    return settle(() => this.db.transaction(() => this.applyInsert({ tx, ops })).immediate());
-  }
-
   commit(batch: StoreBatch): Promise<BatchResult> {
     if (batch.inserts.length === 0 && batch.writes.length === 0) {
       return Promise.resolve({ inserted: [], written: [] });
@@ -154,13 +150,6 @@ export class SqliteStore implements Store {
 
   history(gid: string): Promise<AttemptRecord[]> {
     return settle(() => (this.stmt(SQL.selectHistory).all({ gid }) as Row[]).map(toAttempt));
-  }
-
-  write(writes: readonly TransactionWrite[]): Promise<boolean[]> {
-    if (writes.length === 0) return Promise.resolve([]);
-    return settle(() =>
-      this.db.transaction(() => writes.map((w) => this.applyWrite(w))).immediate(),
-    );
   }
 
   claim(
