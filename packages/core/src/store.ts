@@ -12,9 +12,13 @@ import type {
  * where a difference matters it is a flag here.
  */
 export interface StoreCapabilities {
-  /** Commits are on disk before a write resolves. */
+  /** Commits are on disk before a write resolves. A coordinator warns at start when not. */
   readonly durableCommits: boolean;
-  /** Several coordinator processes may share this store. */
+  /**
+   * Several coordinator processes may share this store. When false, a coordinator takes
+   * the storage for itself at start ({@link Store.lockExclusive}) and a second one is
+   * refused.
+   */
   readonly sharedByInstances: boolean;
   /** Claims skip rows locked by other claimers (`FOR UPDATE SKIP LOCKED` or equivalent). */
   readonly skipLocked: boolean;
@@ -104,6 +108,15 @@ export interface Store {
 
   /** Applies pending schema migrations; safe to call from several instances at once. */
   migrate(): Promise<void>;
+
+  /**
+   * Takes the storage for this instance alone, until `close()` or the end of the process
+   * however it ends (the lock is the operating system's, so a kill -9 frees it too).
+   * Rejects, saying so, when another process holds it. Offered by a store whose
+   * {@link StoreCapabilities.sharedByInstances} is false; a coordinator calls it once,
+   * before `migrate()`.
+   */
+  lockExclusive?(): Promise<void>;
 
   /**
    * Group commit, the only way anything is written: applies every insert and then every
