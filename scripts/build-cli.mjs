@@ -13,7 +13,9 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const started = Date.now();
 let built = 0;
 
-const child = spawn(process.execPath, [tsc, '-b', '--verbose', 'packages/server'], {
+const project = 'packages/server/tsconfig.build.json';
+
+const child = spawn(process.execPath, [tsc, '-b', '--verbose', project], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
