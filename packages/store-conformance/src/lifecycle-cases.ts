@@ -1,4 +1,7 @@
-/** Conformance cases: migrations, ping, capabilities and behaviour after close. */
+/**
+ * Conformance cases: migrations, ping, capabilities, exclusive use of a store that cannot
+ * be shared, and behaviour after close.
+ */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
@@ -48,6 +51,31 @@ export function lifecycleCases(open: OpenConformanceStore): void {
       assert.ok(store.kind.length > 0);
       for (const flag of Object.values(store.capabilities)) assert.equal(typeof flag, 'boolean');
     }));
+
+  it('a store that cannot be shared is held by one instance at a time', async (t) => {
+    const handle = await open();
+    try {
+      if (handle.store.capabilities.sharedByInstances) {
+        t.skip('instances share this backend: there is nothing to hold');
+        return;
+      }
+      if (!handle.openAnother) {
+        t.skip('this backend cannot open a second instance on the same storage');
+        return;
+      }
+      const { store } = handle;
+      const other = await handle.openAnother();
+      for (const instance of [store, other]) {
+        assert.equal(typeof instance.lockExclusive, 'function', 'it offers lockExclusive');
+      }
+      await store.lockExclusive?.();
+      await assert.rejects(async () => other.lockExclusive?.(), Error);
+      await store.close();
+      await other.lockExclusive?.();
+    } finally {
+      await handle.cleanup();
+    }
+  });
 
   it('after close every operation rejects', () =>
     withStore(open, async (store) => {
