@@ -2,10 +2,10 @@
  * Test support (not a test file): small fixtures for the state-machine tests: scripted
  * participant replies, options, steps and registrations.
  */
-import { DEFAULT_RETRY_POLICY } from '../../backoff.js';
-import type { Mode, OpName, Outcome, RetryPolicy, TransactionOptions } from '../../protocol.js';
-import { newOp, type NewTransaction, type StepSpec } from '../create.js';
-import type { MachineEvent } from '../types.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/backoff.js';
+import type { Mode, OpName, Outcome, RetryPolicy, TransactionOptions } from '../../src/protocol.js';
+import { newOp, type NewTransaction, type StepSpec } from '../../src/machine/create.js';
+import type { MachineEvent } from '../../src/machine/types.js';
 
 /** A scripted reply of a participant. */
 export type Scripted = 'success' | 'failure' | 'ongoing' | 'error' | 'timeout';

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import type { AccordContext } from '../participant/context.js';
-import { BusinessFailure, Ongoing } from '../participant/failures.js';
-import { textReply } from '../participant/reply.js';
-import type { AccordHandlerFn, AccordHandlerOptions } from '../participant/process-call.js';
+import type { AccordContext } from '../src/participant/context.js';
+import { BusinessFailure, Ongoing } from '../src/participant/failures.js';
+import { textReply } from '../src/participant/reply.js';
+import type { AccordHandlerFn, AccordHandlerOptions } from '../src/participant/process-call.js';
 import { signPayload } from '@accord/protocol';
 
 /** A running participant server with one route at `/p`. */

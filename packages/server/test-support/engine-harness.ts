@@ -5,10 +5,10 @@
 import type { NewTransaction, Store } from '@accord/core';
 import { DEFAULT_RETRY_POLICY, ManualClock } from '@accord/core';
 import { tempDir } from '@accord/testkit';
-import { CrashPoints } from '../engine/crash-points.js';
-import { Engine } from '../engine/engine.js';
-import { silentObserver } from '../engine/observer.js';
-import { openStore } from '../stores/open-store.js';
+import { CrashPoints } from '../src/engine/crash-points.js';
+import { Engine } from '../src/engine/engine.js';
+import { silentObserver } from '../src/engine/observer.js';
+import { openStore } from '../src/stores/open-store.js';
 import { ScriptedCaller } from './scripted-caller.js';
 
 /** An engine under test and its collaborators. */

@@ -4,13 +4,13 @@
  * {@link Driver} that checks every transition. The property tests build on it.
  */
 import assert from 'node:assert/strict';
-import type { OpName } from '../../protocol.js';
-import { isTerminal, opKey } from '../../protocol.js';
-import type { NewTransaction } from '../create.js';
+import type { OpName } from '../../src/protocol.js';
+import { isTerminal, opKey } from '../../src/protocol.js';
+import type { NewTransaction } from '../../src/machine/create.js';
 import { Driver } from './driver.js';
 import { outcomeOf, type Scripted } from './fixtures.js';
-import { eligibleOps } from '../phases.js';
-import type { DriveState, MachineEvent } from '../types.js';
+import { eligibleOps } from '../../src/machine/phases.js';
+import type { DriveState, MachineEvent } from '../../src/machine/types.js';
 
 const keyOf = (o: { branchId: string; op: OpName }) => opKey(o.branchId, o.op);
 

@@ -10,8 +10,8 @@
  *     transaction open for <holdMs>, commits, prints `committed`.
  */
 import Database from 'better-sqlite3';
-import { sqliteInbox } from '../sqlite-inbox.js';
-import { sqliteOutbox } from '../sqlite-outbox.js';
+import { sqliteInbox } from '../../src/outbox/sqlite-inbox.js';
+import { sqliteOutbox } from '../../src/outbox/sqlite-outbox.js';
 import { loggingPublisher } from './recording-publisher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

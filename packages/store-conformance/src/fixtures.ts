@@ -8,6 +8,7 @@ import {
   newOp,
   type AttemptRecord,
   type BranchOp,
+  type InsertResult,
   type OpName,
   type OutcomeKind,
   type Store,
@@ -139,13 +140,32 @@ export function writeOf(
   };
 }
 
+/** Inserts one transaction with a commit of its own; returns the insert's result. */
+export async function insertOne(
+  store: Store,
+  tx: TransactionRecord,
+  ops: readonly BranchOp[] = [],
+): Promise<InsertResult> {
+  const [result] = (await store.commit({ inserts: [{ tx, ops }], writes: [] })).inserted;
+  assert.ok(result, `no result for the insert of ${tx.gid}`);
+  return result;
+}
+
+/** Applies writes with one commit of their own; returns which were applied, in order. */
+export async function writeAll(
+  store: Store,
+  writes: readonly TransactionWrite[],
+): Promise<boolean[]> {
+  return (await store.commit({ inserts: [], writes })).written;
+}
+
 /** Inserts and insists it was new. */
 export async function seed(
   store: Store,
   tx: TransactionRecord,
   ops: readonly BranchOp[] = [],
 ): Promise<void> {
-  const result = await store.insert(tx, ops);
+  const result = await insertOne(store, tx, ops);
   assert.equal(result.inserted, true, `seed ${tx.gid} should be new`);
 }
 

@@ -3,7 +3,7 @@
  * in flight twice at once, and can be told to fail or hang. Not part of the public API.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { OutboxMessage, OutboxPublisher } from '../types.js';
+import type { OutboxMessage, OutboxPublisher } from '../../src/outbox/types.js';
 
 /** What a test can make one publish do. */
 export type PublishBehaviour = 'ok' | 'hang' | Error;

@@ -6,6 +6,7 @@ import {
   OPTIONS,
   T,
   attempt,
+  insertOne,
   mustGet,
   op,
   opOrder,
@@ -13,6 +14,7 @@ import {
   seed,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type OpenConformanceStore,
 } from './fixtures.js';
@@ -80,7 +82,7 @@ export function recordCases(open: OpenConformanceStore): void {
       await seed(store, first.tx, first.ops);
       const other = sagaSnapshot('dup-1', T + 1000, { owner: 'x', until: T + 9000 });
       const extra = [...other.ops, op('c', 'action', 2)];
-      const result = await store.insert({ ...other.tx, fingerprint: 'other' }, extra);
+      const result = await insertOne(store, { ...other.tx, fingerprint: 'other' }, extra);
       assert.deepEqual(result, { inserted: false, existing: first });
       assert.deepEqual(await store.get('dup-1'), first);
     }));
@@ -88,7 +90,9 @@ export function recordCases(open: OpenConformanceStore): void {
   it('concurrent inserts of one gid: exactly one wins', () =>
     withStore(open, async (store) => {
       const tries = Array.from({ length: 6 }, (_, i) =>
-        store.insert(txRecord('race-1', { fingerprint: `fp-${i}` }), [op(`b${i}`, 'action', 0)]),
+        insertOne(store, txRecord('race-1', { fingerprint: `fp-${i}` }), [
+          op(`b${i}`, 'action', 0),
+        ]),
       );
       const results = await Promise.all(tries);
       const winners = results.flatMap((r, i) => (r.inserted ? [i] : []));
@@ -151,7 +155,7 @@ export function recordCases(open: OpenConformanceStore): void {
         parked: true,
       };
       const write = writeOf(snap.tx, 1, fields, { ops: [withError, added], attempts: tries });
-      assert.deepEqual(await store.write([write]), [true]);
+      assert.deepEqual(await writeAll(store, [write]), [true]);
       const after = await mustGet(store, 'w-1');
       assert.deepEqual(after.tx, { ...snap.tx, ...fields });
       assert.deepEqual(after.ops, opOrder([withError, ...rest, added]));
@@ -161,7 +165,7 @@ export function recordCases(open: OpenConformanceStore): void {
       const done = { status: 'failed' as const, finishedAt: T + 30, nextAttemptAt: null };
       const cleared = { ...withError, lastError: null, status: 'succeeded' as const };
       const last = writeOf(after.tx, 1, { ...done, deadlineAt: null, parked: false, reason: null });
-      assert.deepEqual(await store.write([{ ...last, ops: [cleared] }]), [true]);
+      assert.deepEqual(await writeAll(store, [{ ...last, ops: [cleared] }]), [true]);
       const final = await mustGet(store, 'w-1');
       assert.deepEqual(final.tx, { ...after.tx, ...last.tx });
       assert.deepEqual(final.ops, opOrder([cleared, ...rest, added]));
@@ -173,7 +177,7 @@ export function recordCases(open: OpenConformanceStore): void {
       const snap = sagaSnapshot('stale-1', T, { owner: 'o1', until: T + 10_000 });
       await seed(store, snap.tx, snap.ops);
       const first = writeOf(snap.tx, 1, {}, { attempts: [attempt('stale-1', 'a', 1, T + 1)] });
-      assert.deepEqual(await store.write([first]), [true]);
+      assert.deepEqual(await writeAll(store, [first]), [true]);
       const before = await mustGet(store, 'stale-1');
       const historyBefore = await store.history('stale-1');
       const [a0] = snap.ops;
@@ -189,12 +193,12 @@ export function recordCases(open: OpenConformanceStore): void {
             release: true,
           },
         );
-        assert.deepEqual(await store.write([bad]), [false], `fence ${fence}`);
+        assert.deepEqual(await writeAll(store, [bad]), [false], `fence ${fence}`);
         assert.deepEqual(await store.get('stale-1'), before);
         assert.deepEqual(await store.history('stale-1'), historyBefore);
       }
       const ghost = writeOf(txRecord('ghost'), 0, {}, { attempts: [attempt('ghost', 'a', 1, T)] });
-      assert.deepEqual(await store.write([ghost]), [false]);
+      assert.deepEqual(await writeAll(store, [ghost]), [false]);
       assert.equal(await store.get('ghost'), undefined);
       assert.deepEqual(await store.history('ghost'), []);
     }));
@@ -224,7 +228,7 @@ export function recordCases(open: OpenConformanceStore): void {
           attempts: [attempt('batch-b', 'a', 1, T)],
         },
       );
-      assert.deepEqual(await store.write([staleA, goodB]), [false, true]);
+      assert.deepEqual(await writeAll(store, [staleA, goodB]), [false, true]);
       assert.deepEqual(await store.get('batch-a'), aBefore);
       assert.deepEqual(await store.history('batch-a'), []);
       const bAfter = await mustGet(store, 'batch-b');
@@ -246,13 +250,13 @@ export function recordCases(open: OpenConformanceStore): void {
         { attempts: [attempt('batch-a', 'a', 2, T + 2)] },
       );
       const missing = writeOf(txRecord('batch-none'), 1);
-      assert.deepEqual(await store.write([w1, missing, w2]), [true, false, true]);
+      assert.deepEqual(await writeAll(store, [w1, missing, w2]), [true, false, true]);
       assert.equal((await mustGet(store, 'batch-a')).tx.status, 'failed');
       assert.deepEqual(
         (await store.history('batch-a')).map((h) => h.attempt),
         [1, 2],
       );
-      assert.deepEqual(await store.write([]), []);
+      assert.deepEqual(await writeAll(store, []), []);
     }));
 
   it('history is oldest first, append order within an instant, own gid only', () =>
@@ -278,9 +282,9 @@ export function recordCases(open: OpenConformanceStore): void {
         resolve,
         attempt('h-1', 'b', 2, T + 4),
       ];
-      await store.write([writeOf(snap.tx, 1, {}, { attempts: first })]);
-      await store.write([writeOf(other.tx, 1, {}, { attempts: [attempt('h-2', 'a', 1, T)] })]);
-      await store.write([writeOf(snap.tx, 1, {}, { attempts: second })]);
+      await writeAll(store, [writeOf(snap.tx, 1, {}, { attempts: first })]);
+      await writeAll(store, [writeOf(other.tx, 1, {}, { attempts: [attempt('h-2', 'a', 1, T)] })]);
+      await writeAll(store, [writeOf(snap.tx, 1, {}, { attempts: second })]);
       assert.deepEqual(await store.history('h-1'), [...first, ...second]);
       assert.deepEqual(await store.history('h-2'), [attempt('h-2', 'a', 1, T)]);
       assert.deepEqual(await store.history('unknown'), []);

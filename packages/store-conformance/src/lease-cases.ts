@@ -9,6 +9,7 @@ import {
   seed,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type OpenConformanceStore,
 } from './fixtures.js';
@@ -55,8 +56,12 @@ export function leaseCases(open: OpenConformanceStore): void {
         leaseUntil: T + LEASE,
         fence: 2,
       });
-      assert.deepEqual(await store.write([writeOf(seeded.tx, 1, { status: 'failed' })]), [false]);
-      assert.deepEqual(await store.write([writeOf(seeded.tx, 2, { status: 'aborting' })]), [true]);
+      assert.deepEqual(await writeAll(store, [writeOf(seeded.tx, 1, { status: 'failed' })]), [
+        false,
+      ]);
+      assert.deepEqual(await writeAll(store, [writeOf(seeded.tx, 2, { status: 'aborting' })]), [
+        true,
+      ]);
       assert.equal((await mustGet(store, 'c-exp')).tx.status, 'aborting');
     }));
 
@@ -222,7 +227,7 @@ export function leaseCases(open: OpenConformanceStore): void {
       const snap = sagaSnapshot('rel-1', T, { owner: 'o1', until: T + LEASE });
       await seed(store, snap.tx, snap.ops);
       const release = writeOf(snap.tx, 1, { updatedAt: T + 1 }, { release: true });
-      assert.deepEqual(await store.write([release]), [true]);
+      assert.deepEqual(await writeAll(store, [release]), [true]);
       const freed = (await mustGet(store, 'rel-1')).tx;
       assert.deepEqual(freed, { ...snap.tx, updatedAt: T + 1, leaseOwner: null, leaseUntil: 0 });
       const taken = await store.claim('rel-1', 'o2', T + 2, LEASE);

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '@accord/core';
 import { waitFor } from '@accord/testkit';
-import type { PreparedStatus } from '../../barrier/types.js';
-import type { OutboxStatus } from '../sql.js';
-import type { OutboxMessageInput, OutboxRelay, RelayOptions } from '../types.js';
+import type { PreparedStatus } from '../../src/barrier/types.js';
+import type { OutboxStatus } from '../../src/outbox/sql.js';
+import type { OutboxMessageInput, OutboxRelay, RelayOptions } from '../../src/outbox/types.js';
 import { PublishRecorder } from './recording-publisher.js';
 
 /** A row as the cases inspect it. */

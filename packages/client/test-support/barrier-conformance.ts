@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ParticipantOp } from '@accord/core';
-import type { BarrierContext, BarrierResult, PreparedStatus } from '../barrier/types.js';
+import type { BarrierContext, BarrierResult, PreparedStatus } from '../src/barrier/types.js';
 
 /** A dialect under test, wrapped so the cases read the same for sync and async drivers. */
 export interface BarrierHarness {

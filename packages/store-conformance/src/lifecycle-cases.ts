@@ -1,13 +1,18 @@
-/** Conformance cases: migrations, ping, capabilities and behaviour after close. */
+/**
+ * Conformance cases: migrations, ping, capabilities, exclusive use of a store that cannot
+ * be shared, and behaviour after close.
+ */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
   T,
+  insertOne,
   mustGet,
   sagaSnapshot,
   seed,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type OpenConformanceStore,
 } from './fixtures.js';
@@ -47,6 +52,31 @@ export function lifecycleCases(open: OpenConformanceStore): void {
       for (const flag of Object.values(store.capabilities)) assert.equal(typeof flag, 'boolean');
     }));
 
+  it('a store that cannot be shared is held by one instance at a time', async (t) => {
+    const handle = await open();
+    try {
+      if (handle.store.capabilities.sharedByInstances) {
+        t.skip('instances share this backend: there is nothing to hold');
+        return;
+      }
+      if (!handle.openAnother) {
+        t.skip('this backend cannot open a second instance on the same storage');
+        return;
+      }
+      const { store } = handle;
+      const other = await handle.openAnother();
+      for (const instance of [store, other]) {
+        assert.equal(typeof instance.lockExclusive, 'function', 'it offers lockExclusive');
+      }
+      await store.lockExclusive?.();
+      await assert.rejects(async () => other.lockExclusive?.(), Error);
+      await store.close();
+      await other.lockExclusive?.();
+    } finally {
+      await handle.cleanup();
+    }
+  });
+
   it('after close every operation rejects', () =>
     withStore(open, async (store) => {
       const snap = sagaSnapshot('z-1', T, { owner: 'o', until: T + 1000 });
@@ -57,8 +87,8 @@ export function lifecycleCases(open: OpenConformanceStore): void {
         ['ping', () => store.ping()],
         ['get', () => store.get('z-1')],
         ['history', () => store.history('z-1')],
-        ['insert', () => store.insert(txRecord('z-2'), [])],
-        ['write', () => store.write([writeOf(snap.tx, 1, { status: 'failed' })])],
+        ['commit an insert', () => insertOne(store, txRecord('z-2'), [])],
+        ['commit a write', () => writeAll(store, [writeOf(snap.tx, 1, { status: 'failed' })])],
         ['claim', () => store.claim('z-1', 'o2', T + 5000, 1000)],
         ['claimDue', () => store.claimDue('o2', T + 5000, 1000, 10)],
         ['renew', () => store.renew([{ gid: 'z-1', fence: 1 }], 'o', T + 9000)],
@@ -79,7 +109,7 @@ export function lifecycleCases(open: OpenConformanceStore): void {
       await handle.store.migrate();
       const snap = sagaSnapshot('re-1', T, { owner: 'o', until: T + 1000 });
       await seed(handle.store, snap.tx, snap.ops);
-      await handle.store.write([writeOf(snap.tx, 1, { status: 'aborting' })]);
+      await writeAll(handle.store, [writeOf(snap.tx, 1, { status: 'aborting' })]);
       await handle.store.close();
       const other = await handle.openAnother();
       assert.equal((await mustGet(other, 're-1')).tx.status, 'aborting');

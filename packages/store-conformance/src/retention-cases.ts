@@ -7,6 +7,7 @@ import {
   sagaSnapshot,
   seed,
   withStore,
+  writeAll,
   type OpenConformanceStore,
 } from './fixtures.js';
 
@@ -36,7 +37,7 @@ export function retentionCases(open: OpenConformanceStore): void {
         { ...withHistory.tx, status: 'succeeded', finishedAt: T, nextAttemptAt: null },
         withHistory.ops,
       );
-      await store.write([
+      await writeAll(store, [
         {
           gid: 'done-history',
           fence: withHistory.tx.fence,

@@ -3,8 +3,8 @@
  * properties.
  */
 import fc from 'fast-check';
-import type { RetryPolicy } from '../../protocol.js';
-import type { StepSpec } from '../create.js';
+import type { RetryPolicy } from '../../src/protocol.js';
+import type { StepSpec } from '../../src/machine/create.js';
 import { type Scripted, step } from './fixtures.js';
 
 /** Runs per property: enough to find ordering bugs, few enough to stay fast. */

@@ -4,13 +4,13 @@
  * mode. The example tests and the simulation build on it.
  */
 import assert from 'node:assert/strict';
-import type { BranchOp, GlobalStatus, Mode, OpName, Outcome } from '../../protocol.js';
-import { isTerminal, opKey } from '../../protocol.js';
-import { createSnapshot, type NewTransaction } from '../create.js';
+import type { BranchOp, GlobalStatus, Mode, OpName, Outcome } from '../../src/protocol.js';
+import { isTerminal, opKey } from '../../src/protocol.js';
+import { createSnapshot, type NewTransaction } from '../../src/machine/create.js';
 import { type Scripted, outcomeOf, seededRandom } from './fixtures.js';
-import { eligibleOps, findOp, runnableOps } from '../phases.js';
-import { transition } from '../transition.js';
-import type { Decision, DriveState, MachineEvent } from '../types.js';
+import { eligibleOps, findOp, runnableOps } from '../../src/machine/phases.js';
+import { transition } from '../../src/machine/transition.js';
+import type { Decision, DriveState, MachineEvent } from '../../src/machine/types.js';
 
 /** One transition the driver applied. */
 export interface StepRecord {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ManualClock } from '@accord/core';
-import type { InboxResult } from '../types.js';
+import type { InboxResult } from '../../src/outbox/types.js';
 
 /** Options of one consume in the harness. */
 export interface ConsumeOptions {

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Transaction } from '../client/wire-types.js';
+import type { Transaction } from '../src/client/wire-types.js';
 
 /** One request the fake server received. */
 export interface Recorded {

@@ -8,6 +8,7 @@ import {
   seed,
   txRecord,
   withStore,
+  writeAll,
   writeOf,
   type OpenConformanceStore,
 } from './fixtures.js';
@@ -132,7 +133,7 @@ export function listingCases(open: OpenConformanceStore): void {
       await seed(store, txRecord('k-5', { status: 'aborting' }));
       assert.equal(await store.countParked(), 3);
       const k1 = txRecord('k-1', { status: 'aborting', parked: true });
-      assert.deepEqual(await store.write([writeOf(k1, 1, { parked: false })]), [true]);
+      assert.deepEqual(await writeAll(store, [writeOf(k1, 1, { parked: false })]), [true]);
       assert.equal(await store.countParked(), 2);
     }));
 }

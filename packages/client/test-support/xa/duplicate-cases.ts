@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { uniqueName } from '@accord/testkit';
-import type { RecoveryDecision } from './recover.js';
-import type { XaParticipant } from './types.js';
-import type { XaBranchKey } from './xid.js';
+import type { RecoveryDecision } from '../../src/xa/recover.js';
+import type { XaParticipant } from '../../src/xa/types.js';
+import type { XaBranchKey } from '../../src/xa/xid.js';
 
 /** What the cases need of one database. `C` is the helper's connection type. */
 export interface XaDuplicateFixture<C> {
