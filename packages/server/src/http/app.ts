@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
+import { dtmRoutes } from './dtm/dtm-routes.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
 import { lazySerializers, lazyValidators } from './lazy-compilers.js';
@@ -100,6 +101,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.engine,
     create: deps.create,
     maxSteps: deps.maxSteps,
+    waitResultCapMs: deps.waitResultCapMs,
+    authorize: check,
+  });
+  dtmRoutes(app, {
+    engine: deps.engine,
+    create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
