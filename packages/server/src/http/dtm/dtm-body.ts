@@ -37,7 +37,7 @@ export interface DtmCreate {
 }
 
 /** DTM's trans types Accord runs, and the mode each becomes. */
-const TRANS_TYPES: Readonly<Record<string, Mode>> = {
+export const TRANS_TYPES: Readonly<Record<string, Mode>> = {
   saga: 'saga',
   tcc: 'tcc',
   xa: 'xa',

@@ -4,14 +4,14 @@
  * convention. Routes are thin: translation lives in dtm-body.ts, shapes in dtm-views.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import type { FieldIssue, ListQuery, Mode, TransactionSnapshot } from '@accord/core';
-import { AccordError, MODES, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
+import type { FieldIssue, ListQuery, TransactionSnapshot } from '@accord/core';
+import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PendingHost } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
 import { checkUrlField } from '../create-request.js';
-import { toDtmCreate, type DtmTransBody } from './dtm-body.js';
+import { toDtmCreate, TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
 import { dtmNewTransaction } from './dtm-create.js';
 import { DTM_SUCCESS, dtmErrorReply, dtmFailure, waitedReply } from './dtm-reply.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
@@ -56,8 +56,9 @@ export function dtmListQuery(q: Record<string, string | undefined>): ListQuery {
   if (q['status'] && status === undefined) {
     issues.push({ path: '(querystring)/status', message: 'is not a DTM status' });
   }
-  const mode = q['transType'] || undefined;
-  if (mode !== undefined && (!MODES.includes(mode as Mode) || mode === 'notify')) {
+  const transType = q['transType'] || undefined;
+  const mode = transType === undefined ? undefined : TRANS_TYPES[transType];
+  if (transType !== undefined && mode === undefined) {
     issues.push({ path: '(querystring)/transType', message: 'must be saga, tcc, xa or msg' });
   }
   const time = (key: string) => {
@@ -73,7 +74,7 @@ export function dtmListQuery(q: Record<string, string | undefined>): ListQuery {
   if (issues.length > 0) throw new ValidationError(issues);
   return {
     status,
-    mode: mode as Mode | undefined,
+    mode,
     since,
     until,
     cursor: q['position'] || undefined,
