@@ -4,11 +4,25 @@
  * every link by itself, and the client's repeated PUT gets the answer.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { tempDir, waitFor } from '@accord/testkit';
+import { fileURLToPath } from 'node:url';
 import { CoordinatorProcess } from '../support/coordinator-process.js';
+
+const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', import.meta.url));
+
+/** Runs `accord tx …` against the coordinator and parses its JSON output. */
+function accordTx(url: string, args: string[]): unknown {
+  const run = spawnSync(process.execPath, [CLI, 'tx', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], ACCORD_URL: url },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
 
 describe('TCC for REST coordinator crash', () => {
   it('confirms after a kill -9 between the decision and the first PUT', async () => {
@@ -48,6 +62,19 @@ describe('TCC for REST coordinator crash', () => {
       const again = await confirm();
       assert.equal(again.status, 204);
       assert.equal(calls.length, 2, 'the repeat is answered from the stored outcome');
+      const page = accordTx(coordinator.url, ['list', '--mode', 'tcc-rest']) as {
+        items: Array<{ gid: string; mode: string; status: string }>;
+      };
+      assert.equal(page.items.length, 1);
+      assert.deepEqual([page.items[0]?.mode, page.items[0]?.status], ['tcc-rest', 'succeeded']);
+      const shown = accordTx(coordinator.url, ['show', page.items[0]!.gid]) as {
+        transaction: { branches: Array<{ op: string; url: string; status: string }> };
+      };
+      const confirms = shown.transaction.branches.filter((b) => b.op === 'confirm');
+      assert.deepEqual(confirms.map((b) => [b.url.replace(base, ''), b.status]).sort(), [
+        ['/seat/a', 'succeeded'],
+        ['/seat/b', 'succeeded'],
+      ]);
     } finally {
       await coordinator.stop().catch(() => undefined);
       await new Promise<void>((resolve) => participants.close(() => resolve()));

@@ -189,3 +189,40 @@ describe('TCC for REST coordinator', () => {
     assert.equal((await put('confirm', [])).statusCode, 400);
   });
 });
+
+describe('TCC for REST coordinator with a token', () => {
+  const dir = tempDir('accord-tcc-rest-auth-');
+  let server: RunningServer;
+
+  before(async () => {
+    server = await startServer(
+      loadConfig(
+        {},
+        {
+          ACCORD_DATA_DIR: dir.path,
+          ACCORD_PORT: '0',
+          ACCORD_LOG_LEVEL: 'silent',
+          ACCORD_TOKEN: 'client-token-of-the-tests',
+        },
+      ),
+    );
+  });
+  after(async () => {
+    await server.close();
+    dir.remove();
+  });
+
+  it('refuses a confirm or cancel without the client token (401)', async () => {
+    const expires = new Date(Date.now() + 60_000).toISOString();
+    for (const action of ['confirm', 'cancel']) {
+      const res = await server.app.inject({
+        method: 'PUT',
+        url: `/tcc/coordinator/${action}`,
+        headers: { 'content-type': 'application/tcc+json' },
+        payload: JSON.stringify({ participantLinks: [{ uri: 'http://127.0.0.1:9/r', expires }] }),
+      });
+      assert.equal(res.statusCode, 401, res.body);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'UNAUTHORIZED');
+    }
+  });
+});
