@@ -1,6 +1,7 @@
 /**
  * Calls branch targets over HTTP with keep-alive pools, per-call timeouts, signatures
- * and trace context, and classifies each reply by the native protocol.
+ * and trace context, and classifies each reply by the calling convention of the mode's
+ * rules: the native protocol, or TCC for REST (see tcc-rest-calls.ts).
  */
 import type { Agent, request } from 'undici';
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
