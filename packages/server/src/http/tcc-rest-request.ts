@@ -122,18 +122,24 @@ export function linkOps(links: readonly ParticipantLink[]): BranchOp[][] {
   });
 }
 
-/** What became of each link of a stored transaction. */
-export function linkReports(snapshot: TransactionSnapshot): LinkReport[] {
+/**
+ * What became of each link, in the order the client gave them. A link the transaction
+ * never registered (a crash cut its registration short, and the transaction was
+ * cancelled for it) was never confirmed: its participant cancels by itself.
+ */
+export function linkReports(
+  snapshot: TransactionSnapshot,
+  links: readonly ParticipantLink[],
+): LinkReport[] {
   const { tx, ops } = snapshot;
   // A confirm still pending in a transaction that went the cancel way was never sent.
   const undone = tx.status === 'aborting' || tx.status === 'failed';
-  return ops
-    .filter((o) => o.op === 'confirm')
-    .sort((a, b) => a.seq - b.seq)
-    .map((confirm) => {
-      const { expires } = JSON.parse(confirm.payload) as { expires: string };
-      return { uri: confirm.url, expires, outcome: outcomeOf(confirm, undone) };
-    });
+  return links.map((link) => {
+    const confirm = ops.find((o) => o.op === 'confirm' && o.url === link.uri);
+    const expires = new Date(link.expires).toISOString();
+    const outcome = confirm === undefined ? 'cancelled' : outcomeOf(confirm, undone);
+    return { uri: link.uri, expires, outcome };
+  });
 }
 
 function outcomeOf(confirm: BranchOp, undone: boolean): LinkOutcome {

@@ -96,7 +96,7 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
               `link ${soon.uri} expires within the safety margin of ${margin} ms`,
             );
     }
-    return answer(reply, linkReports(await settled(snapshot, links)), 'confirm');
+    return answer(reply, linkReports(await settled(snapshot, links), links), 'confirm');
   });
 
   app.put<{ Body: TccRestBody }>('/tcc/coordinator/cancel', options, async (request, reply) => {
@@ -105,7 +105,7 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
     if (snapshot.tx.status === 'prepared') {
       snapshot = await engine.abort(snapshot.tx.gid, 'cancelled by client');
     }
-    return answer(reply, linkReports(await settled(snapshot, links)), 'cancel');
+    return answer(reply, linkReports(await settled(snapshot, links), links), 'cancel');
   });
 }
 
