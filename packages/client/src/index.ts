@@ -7,7 +7,8 @@
  * - `@accord/client/participant`: route helpers for node:http, Express, Fastify and Hono;
  * - `@accord/client/barrier`: the sub-transaction barrier (pg, mysql2, better-sqlite3, ioredis);
  * - `@accord/client/xa`: XA participants and recovery (pg, mysql2);
- * - `@accord/client/outbox`: the transactional outbox, its relay and publishers, the inbox.
+ * - `@accord/client/outbox`: the transactional outbox, its relay and publishers, the inbox;
+ * - `@accord/client/tcc-rest`: TCC-for-REST participants (reservations that expire).
  *
  * @example
  * import { AccordClient, isAccordError } from '@accord/client';
@@ -20,6 +21,11 @@ export { type TccBranch, type TccContext, type TccInit, type TccResult } from '.
 export { type XaBranch, type XaContext, type XaInit, type XaResult } from './client/xa.js';
 export { MsgBuilder, type MsgInit, type MsgResult, type MsgStep } from './client/msg.js';
 export type { TwoPhaseInit, TwoPhaseResult } from './client/two-phase.js';
+export type {
+  ParticipantLinkInput,
+  ParticipantLinkOutcome,
+  TccRestAnswer,
+} from './client/tcc-rest-links.js';
 export type {
   Notification,
   NotificationQuery,

@@ -5,11 +5,12 @@
 
 /**
  * How a global transaction coordinates its branches. `notify` is a best-effort
- * notification: one delivery retried on a schedule, never compensated.
+ * notification: one delivery retried on a schedule, never compensated. `tcc-rest` is
+ * TCC for REST: participant links confirmed with `PUT` or cancelled with `DELETE`.
  */
-export type Mode = 'saga' | 'tcc' | 'xa' | 'msg' | 'notify';
+export type Mode = 'saga' | 'tcc' | 'xa' | 'msg' | 'notify' | 'tcc-rest';
 /** Every mode, in a fixed order (for validation and docs). */
-export const MODES: readonly Mode[] = ['saga', 'tcc', 'xa', 'msg', 'notify'];
+export const MODES: readonly Mode[] = ['saga', 'tcc', 'xa', 'msg', 'notify', 'tcc-rest'];
 
 /**
  * Lifecycle of a global transaction. `prepared` (tcc/msg open) → `submitted` (forward work)

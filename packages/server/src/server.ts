@@ -23,6 +23,7 @@ import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
 import { RoutingBranchCaller } from './engine/routing-caller.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
+import { RoundTrips } from './outbound/round-trips.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
 
@@ -67,7 +68,13 @@ export async function startServer(
   }
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const policy = new TargetPolicy({ allowed: config.allowedTargets, denied: config.deniedTargets });
-  const http = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
+  const roundTrips = new RoundTrips();
+  const http = new HttpBranchCaller({
+    policy,
+    clock,
+    signingSecret: config.signingSecret,
+    roundTrips,
+  });
   const brokers = config.brokers.length > 0 ? new BrokerRegistry(config.brokers, { clock }) : null;
   const caller = new RoutingBranchCaller(http, [
     {
@@ -114,6 +121,7 @@ export async function startServer(
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,
     waitResultCapMs: config.waitResultCapMs,
+    tccRest: { safetyMarginMs: config.tccRestMarginMs, roundTrips, now: () => clock.now() },
     logger,
   });
   engine.start();

@@ -10,6 +10,8 @@ import { HttpTransport } from './http-transport.js';
 import { MsgBuilder, type MsgInit } from './msg.js';
 import { SagaBuilder, type SagaInit } from './saga.js';
 import { runTcc, type TccContext, type TccInit, type TccResult } from './tcc.js';
+import type { LinksCallDeps, ParticipantLinkInput, TccRestAnswer } from './tcc-rest-links.js';
+import { sendLinks } from './tcc-rest-links.js';
 import type { TwoPhaseDeps } from './two-phase.js';
 import { runXa, type XaContext, type XaInit, type XaResult } from './xa.js';
 import type {
@@ -352,8 +354,40 @@ export class AccordClient implements CoordinatorApi {
   }
 
   /** Closes the connection pool; the client must not be used afterwards. */
+  /**
+   * TCC for REST: asks the coordinator to confirm participant links (each with `PUT`),
+   * and answers 204 (all confirmed), 404 (all cancelled or timed out) or 409 (a heuristic
+   * outcome, each link's outcome listed). A link about to expire makes it cancel all (404).
+   *
+   * @example
+   * const { status } = await accord.confirmLinks([{ uri: seatA, expires }, { uri: seatB, expires }]);
+   */
+  confirmLinks(links: readonly ParticipantLinkInput[]): Promise<TccRestAnswer> {
+    return sendLinks(this.#linksDeps(), 'confirm', links);
+  }
+
+  /**
+   * TCC for REST: asks the coordinator to cancel participant links (each with `DELETE`);
+   * 204, or 409 when some link had been confirmed already.
+   *
+   * @example
+   * await accord.cancelLinks([{ uri: seatA, expires }]);
+   */
+  cancelLinks(links: readonly ParticipantLinkInput[]): Promise<TccRestAnswer> {
+    return sendLinks(this.#linksDeps(), 'cancel', links);
+  }
+
   async close(): Promise<void> {
     await this.#http.close();
+  }
+
+  #linksDeps(): LinksCallDeps {
+    return {
+      http: this.#http,
+      base: this.#base,
+      token: this.#token,
+      timeoutMs: this.#timeoutMs + SERVER_WAIT_CAP_MS,
+    };
   }
 
   #twoPhaseDeps(): TwoPhaseDeps {

@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 
 /** One HTTP exchange to send. */
 export interface HttpCall {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
   readonly headers: Record<string, string>;
   /** Body text, or undefined for none. */

@@ -42,6 +42,8 @@ describe('mode rules', () => {
       if (rules.deadlineWhileSubmitted) assert.ok(!rules.startsPrepared);
       if (rules.forwardRefusable) assert.notEqual(rules.backward, null, 'a refusal must undo');
       if (rules.createdThrough === 'notifications') assert.ok(!rules.startsPrepared);
+      if (rules.forwardGone)
+        assert.ok(!rules.forwardRefusable, 'gone and refused exclude each other');
     });
 
     it(`${mode}: created ${rules.startsPrepared ? 'prepared' : 'submitted'}, with ${rules.stepsCompensate ? '' : 'no '}step compensations`, () => {
@@ -65,6 +67,36 @@ describe('mode rules', () => {
         assert.equal(d.state.tx.status, 'submitted');
       }
     });
+
+    if (rules.registersBranches) {
+      it(`${mode}: a refused ${rules.forward} ${rules.forwardGone ? 'ends that branch, the others go on' : 'is retried'}`, () => {
+        const d = driverOf(mode);
+        d.apply(registerEvent('b1', 0, registeredOps(mode)!));
+        d.apply(registerEvent('b2', 0, registeredOps(mode)!));
+        d.apply({ type: 'submit' });
+        d.reply('b1', rules.forward, 'failure');
+        d.reply('b2', rules.forward, 'success');
+        if (rules.forwardGone) {
+          assert.equal(d.op('b1', rules.forward).status, 'failed');
+          assert.equal(d.state.tx.status, 'failed');
+          assert.match(d.state.tx.reason ?? '', /heuristic outcome: b1 did not/);
+        } else {
+          assert.equal(d.op('b1', rules.forward).status, 'pending');
+          assert.equal(d.state.tx.status, 'submitted');
+        }
+      });
+    }
+
+    if (rules.forwardGone) {
+      it(`${mode}: every ${rules.forward} refused ends the transaction failed, not heuristic`, () => {
+        const d = driverOf(mode);
+        d.apply(registerEvent('b1', 0, registeredOps(mode)!));
+        d.apply({ type: 'submit' });
+        d.reply('b1', rules.forward, 'failure');
+        assert.equal(d.state.tx.status, 'failed');
+        assert.equal(d.state.tx.reason, `every ${rules.forward} ended cancelled or timed out`);
+      });
+    }
 
     if (rules.startsPrepared) {
       it(`${mode}: a passed deadline while prepared ${rules.onPreparedTimeout ?? 'does nothing'}`, () => {
@@ -92,6 +124,10 @@ describe('mode rules', () => {
     assert.deepEqual(
       modesWhere((r) => r.allowsBrokerTargets),
       ['msg', 'notify'],
+    );
+    assert.deepEqual(
+      modesWhere((r) => r.calling === 'tcc-rest'),
+      ['tcc-rest'],
     );
   });
 });

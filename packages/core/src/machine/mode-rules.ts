@@ -24,8 +24,11 @@ export interface ModeRules {
    * operator (must-succeed ops), or fail the transaction (best-effort notifications).
    */
   readonly onExhausted: 'park' | 'fail';
-  /** Where transactions of this mode are created: the transactions or the notifications API. */
-  readonly createdThrough: 'transactions' | 'notifications';
+  /**
+   * Where transactions of this mode are created: the transactions or the notifications
+   * API, or the TCC-for-REST coordinator routes.
+   */
+  readonly createdThrough: 'transactions' | 'notifications' | 'tcc-rest';
   /** Whether a step may carry its own compensation (saga steps). */
   readonly stepsCompensate: boolean;
   /**
@@ -43,6 +46,17 @@ export interface ModeRules {
    * answer beyond the broker's confirmation (msg steps, notifications).
    */
   readonly allowsBrokerTargets: boolean;
+  /**
+   * Whether a refusal of a forward op means its participant is gone (its reservation
+   * expired or was cancelled): the op ends failed, the others go on, and the transaction
+   * ends failed unless every forward op succeeded (a heuristic outcome when some did).
+   */
+  readonly forwardGone: boolean;
+  /**
+   * How branch calls are made: the native protocol (`POST` with Accord headers, 409 a
+   * refusal) or TCC for REST (`PUT` to confirm, `DELETE` to cancel, 404 gone).
+   */
+  readonly calling: 'accord' | 'tcc-rest';
 }
 
 const RULES: Readonly<Record<Mode, ModeRules>> = {
@@ -60,6 +74,8 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     backwardOrder: 'reverse-dependencies',
     deadlineWhileSubmitted: true,
     allowsBrokerTargets: false,
+    forwardGone: false,
+    calling: 'accord',
   },
   tcc: {
     forward: 'confirm',
@@ -75,6 +91,8 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     backwardOrder: 'all-at-once',
     deadlineWhileSubmitted: false,
     allowsBrokerTargets: false,
+    forwardGone: false,
+    calling: 'accord',
   },
   xa: {
     forward: 'commit',
@@ -90,6 +108,8 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     backwardOrder: 'all-at-once',
     deadlineWhileSubmitted: false,
     allowsBrokerTargets: false,
+    forwardGone: false,
+    calling: 'accord',
   },
   msg: {
     forward: 'action',
@@ -105,6 +125,8 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     backwardOrder: 'all-at-once',
     deadlineWhileSubmitted: false,
     allowsBrokerTargets: true,
+    forwardGone: false,
+    calling: 'accord',
   },
   notify: {
     forward: 'action',
@@ -120,6 +142,25 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     backwardOrder: 'all-at-once',
     deadlineWhileSubmitted: false,
     allowsBrokerTargets: true,
+    forwardGone: false,
+    calling: 'accord',
+  },
+  'tcc-rest': {
+    forward: 'confirm',
+    backward: 'cancel',
+    startsPrepared: true,
+    registersBranches: true,
+    onPreparedTimeout: 'abort',
+    abortTo: 'aborting',
+    forwardRefusable: false,
+    onExhausted: 'park',
+    createdThrough: 'tcc-rest',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: false,
+    forwardGone: true,
+    calling: 'tcc-rest',
   },
 };
 

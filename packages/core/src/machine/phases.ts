@@ -115,10 +115,29 @@ function stepUndone(state: DriveState, branchId: string, memo: Map<string, boole
   return dependentsDone(state, branchId, memo);
 }
 
-/** Every forward op succeeded. */
+/**
+ * Every forward op succeeded, or, where a refused forward op means its participant is
+ * gone (the `forwardGone` rule), every forward op has ended one way or the other.
+ */
 export function forwardDone(state: DriveState): boolean {
   const name = forwardOpName(state);
-  return state.ops.filter((o) => o.op === name).every((o) => o.status === 'succeeded');
+  const ended = rulesOf(state.tx.mode).forwardGone
+    ? (o: BranchOp) => o.status !== 'pending'
+    : (o: BranchOp) => o.status === 'succeeded';
+  return state.ops.filter((o) => o.op === name).every(ended);
+}
+
+/**
+ * Why a transaction whose forward ops have all ended did not succeed, or null when every
+ * one succeeded: only modes whose participants can be gone end this way.
+ */
+export function forwardShortfall(state: DriveState): string | null {
+  const name = forwardOpName(state);
+  const ops = state.ops.filter((o) => o.op === name);
+  const gone = ops.filter((o) => o.status !== 'succeeded').map((o) => o.branchId);
+  if (gone.length === 0) return null;
+  if (gone.length === ops.length) return `every ${name} ended cancelled or timed out`;
+  return `heuristic outcome: ${gone.join(', ')} did not ${name} while the others did`;
 }
 
 /** Nothing is left to undo and no call is in flight. */
@@ -143,4 +162,10 @@ export function runnableOps(state: DriveState, now: number): BranchOp[] {
 export function isRefusable(mode: DriveState['tx']['mode'], op: OpName): boolean {
   const rules = rulesOf(mode);
   return rules.forwardRefusable && op === rules.forward;
+}
+
+/** Forward ops whose refusal means their participant is gone (tcc-rest confirms). */
+export function isGone(mode: DriveState['tx']['mode'], op: OpName): boolean {
+  const rules = rulesOf(mode);
+  return rules.forwardGone && op === rules.forward;
 }

@@ -7,6 +7,8 @@ import {
   eligibleOps,
   findOp,
   forwardDone,
+  forwardShortfall,
+  isGone,
   isRefusable,
   runnableOps,
 } from './phases.js';
@@ -257,6 +259,11 @@ function onResult(
     }
     return;
   }
+  if (outcome.kind === 'failure' && isGone(d.tx.mode, op.op)) {
+    // The participant's reservation expired or was cancelled: nothing left to confirm.
+    op.status = 'failed';
+    return;
+  }
   if (outcome.kind === 'failure' && isRefusable(d.tx.mode, op.op)) {
     op.status = 'failed';
     if (d.tx.status === 'submitted') {
@@ -321,7 +328,8 @@ function advance(d: Draft, ctx: MachineContext): BranchOp[] {
       // Done before timed out: the saga timeout stops forward work, and when the last
       // reply arrives at or after the deadline there is none left to stop.
       if (forwardDone(view(d)) && d.inFlight.size === 0) {
-        setStatus(d, 'succeeded', null, ctx.now);
+        const shortfall = forwardShortfall(view(d));
+        setStatus(d, shortfall === null ? 'succeeded' : 'failed', shortfall, ctx.now);
         continue;
       }
       if (rulesOf(tx.mode).deadlineWhileSubmitted && deadlinePassed) {

@@ -48,7 +48,7 @@ export interface ReplyRecord {
 /** Ops a transaction must get through (parking when they cannot) in a status. */
 export function mustSucceedOp(mode: Mode, status: GlobalStatus): OpName | null {
   if (mode === 'saga') return status === 'aborting' ? 'compensate' : null;
-  if (mode === 'tcc') {
+  if (mode === 'tcc' || mode === 'tcc-rest') {
     return status === 'submitted' ? 'confirm' : status === 'aborting' ? 'cancel' : null;
   }
   if (mode === 'xa') {
@@ -86,7 +86,19 @@ const EDGES: Record<Mode, readonly (readonly [GlobalStatus, GlobalStatus])[]> = 
     ['submitted', 'succeeded'],
     ['submitted', 'failed'],
   ],
+  'tcc-rest': [
+    ['prepared', 'submitted'],
+    ['prepared', 'aborting'],
+    ['submitted', 'succeeded'],
+    ['submitted', 'failed'],
+    ['aborting', 'failed'],
+  ],
 };
+
+/** A tcc-rest confirm refused with 404: its participant is gone, nothing to retry. */
+function isGoneConfirm(state: DriveState, op: BranchOp): boolean {
+  return state.tx.mode === 'tcc-rest' && op.op === 'confirm';
+}
 
 /** Whether `to` is reachable from `from` along the mode's edges (one transition may take several). */
 export function reachable(mode: Mode, from: GlobalStatus, to: GlobalStatus): boolean {
@@ -376,7 +388,10 @@ export class Driver {
     if (!op || op.status !== 'pending') return;
     const key = keyOf(op);
     const count = this.failures.get(key) ?? 0;
-    const refusable = (before.tx.mode === 'saga' && op.op === 'action') || op.op === 'check';
+    const refusable =
+      (before.tx.mode === 'saga' && op.op === 'action') ||
+      op.op === 'check' ||
+      isGoneConfirm(before, op);
     switch (event.outcome.kind) {
       case 'success':
         this.failures.set(key, 0);
@@ -414,7 +429,10 @@ export class Driver {
         const counted = event.outcome.kind === 'error' || event.outcome.kind === 'failure';
         if (
           counted &&
-          !(event.outcome.kind === 'failure' && (op.op === 'check' || isSagaAction(before, op)))
+          !(
+            event.outcome.kind === 'failure' &&
+            (op.op === 'check' || isSagaAction(before, op) || isGoneConfirm(before, op))
+          )
         ) {
           exhausted = op;
         }

@@ -43,6 +43,8 @@ export interface ServerConfig {
   readonly maxSteps: number;
   /** Longest `waitResult` wait, ms. */
   readonly waitResultCapMs: number;
+  /** TCC for REST: least time a link must have left to be confirmed, besides the round trip, ms. */
+  readonly tccRestMarginMs: number;
   /** Defaults for transactions that do not set them. */
   readonly defaults: {
     readonly requestTimeoutMs: number;
@@ -110,6 +112,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     bodyLimit: s.bodyLimit,
     maxSteps: s.maxSteps,
     waitResultCapMs: s.waitResultCapMs,
+    tccRestMarginMs: s.tccRestMarginMs,
     defaults: {
       requestTimeoutMs: s.requestTimeoutMs,
       preparedTimeoutMs: s.preparedTimeoutMs,

@@ -256,6 +256,14 @@ export const SERVER_SETTINGS = {
     description:
       "How long a tcc, xa or msg may stay `prepared` (`options.timeoutMs`). Then a tcc is cancelled, an xa rolled back and a msg's `checkUrl` is asked.",
   },
+  tccRestMarginMs: {
+    env: 'ACCORD_TCC_REST_MARGIN_MS',
+    section: 'transactions',
+    type: integer(0, 3_600_000, 'ms'),
+    default: '1000',
+    description:
+      'TCC for REST: a confirm whose soonest participant link expires within this margin plus the measured round trip to participants is cancelled instead (`404`).',
+  },
   sagaTimeoutMs: {
     env: 'ACCORD_SAGA_TIMEOUT_MS',
     section: 'transactions',

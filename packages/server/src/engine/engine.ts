@@ -205,6 +205,20 @@ export class Engine {
     return { snapshot, history };
   }
 
+  /**
+   * The stored transaction once it has settled (terminal or parked), or as it stands when
+   * `waitMs` passes first.
+   */
+  async awaitSettled(gid: string, waitMs: number): Promise<TransactionSnapshot> {
+    const { snapshot } = await this.get(gid);
+    return this.settle(snapshot, waitMs);
+  }
+
+  /** The stored transaction, or null when there is none. */
+  find(gid: string): Promise<TransactionSnapshot | null> {
+    return this.storeCall(async () => (await this.deps.store.get(gid)) ?? null);
+  }
+
   /** A page of transactions. */
   list(query: ListQuery): Promise<ListPage> {
     return this.storeCall(() => this.deps.store.list(query));

@@ -18,6 +18,7 @@ import { lazySerializers, lazyValidators } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
+import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
 
 /** Everything the HTTP app is built from. */
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly bodyLimit: number;
   readonly maxSteps: number;
   readonly waitResultCapMs: number;
+  /** TCC for REST: the confirm's safety margin, the measured round trip, the time. */
+  readonly tccRest: Pick<TccRestRoutesDeps, 'safetyMarginMs' | 'roundTrips' | 'now'>;
   readonly logger: FastifyBaseLogger;
 }
 
@@ -111,6 +114,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authorize: check,
   });
   notificationRoutes(app, { engine: deps.engine, create: deps.create, authorize: check });
+  tccRestRoutes(app, {
+    ...deps.tccRest,
+    engine: deps.engine,
+    create: deps.create,
+    maxSteps: deps.maxSteps,
+    waitResultCapMs: deps.waitResultCapMs,
+    authorize: check,
+  });
   systemRoutes(app, {
     store: deps.store,
     registry: deps.registry,

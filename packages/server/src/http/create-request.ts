@@ -152,6 +152,13 @@ export interface CreateVariant {
   readonly submittedAtOnce?: boolean;
 }
 
+/** Where a mode not created through `/v1/transactions` is created instead. */
+const CREATED_BY: Record<ModeRules['createdThrough'], string> = {
+  transactions: 'transactions are created with POST /v1/transactions',
+  notifications: 'notifications are created with POST /v1/notifications',
+  'tcc-rest': 'tcc-rest transactions are created with PUT /tcc/coordinator/confirm or /cancel',
+};
+
 /** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
 export async function toNewTransaction(
   body: CreateBody,
@@ -164,10 +171,7 @@ export async function toNewTransaction(
   const { mode } = body;
   const rules = rulesOf(mode);
   if (rules.createdThrough !== 'transactions') {
-    issues.push({
-      path: '/mode',
-      message: `${rules.createdThrough} are created with POST /v1/${rules.createdThrough}`,
-    });
+    issues.push({ path: '/mode', message: CREATED_BY[rules.createdThrough] });
   } else if (rules.registersBranches) {
     if (body.steps !== undefined) {
       issues.push({

@@ -91,7 +91,9 @@ export function useLimitedJsonParser(
 ): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // TCC for REST's requests are JSON under their own media type.
+  const types = ['application/json', 'application/tcc+json'];
+  app.addContentTypeParser(types, { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (nestsDeeperThan(text, limits.maxDepth)) {
       done(

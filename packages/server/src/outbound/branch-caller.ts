@@ -1,14 +1,17 @@
 /**
  * Calls branch targets over HTTP with keep-alive pools, per-call timeouts, signatures
- * and trace context, and classifies each reply by the native protocol.
+ * and trace context, and classifies each reply by the calling convention of the mode's
+ * rules: the native protocol, or TCC for REST (see tcc-rest-calls.ts).
  */
 import type { Agent, request } from 'undici';
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
-import { classifyStatus } from '@accord/core';
+import { classifyStatus, rulesOf } from '@accord/core';
 import { branchCallHeaders } from '@accord/protocol';
 import type { BranchCall } from '../engine/branch-call.js';
 import { dtmCallOf, dtmOutcome } from './dtm-convention.js';
+import type { RoundTrips } from './round-trips.js';
 import type { TargetPolicy } from './target-policy.js';
+import { classifyTccRest, tccRestRequest } from './tcc-rest-calls.js';
 
 /** Settings of the outbound HTTP client. */
 export interface BranchCallerOptions {
@@ -17,6 +20,8 @@ export interface BranchCallerOptions {
   readonly signingSecret: string | null;
   /** Connections kept per origin. */
   readonly connectionsPerOrigin?: number;
+  /** Where the durations of TCC-for-REST calls are recorded. */
+  readonly roundTrips?: RoundTrips;
 }
 
 const MESSAGE_LIMIT = 300;
@@ -49,6 +54,7 @@ export class HttpBranchCaller implements BranchCall {
   }
 
   async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
+    if (rulesOf(tx.mode).calling === 'tcc-rest') return this.callTccRest(tx, op, signal);
     const headers = branchCallHeaders(
       { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
       op.payload,
@@ -90,6 +96,52 @@ export class HttpBranchCaller implements BranchCall {
         : describeError(error, timeout);
       return { kind: 'error', httpStatus: null, message };
     }
+  }
+
+  /**
+   * A TCC-for-REST call: `PUT` or `DELETE` on the participant link, no body (the op's
+   * payload is the link itself); the Accord headers go along, harmless to a participant
+   * that does not know them.
+   */
+  private async callTccRest(
+    tx: TransactionRecord,
+    op: BranchOp,
+    signal?: AbortSignal,
+  ): Promise<Outcome> {
+    const { method, headers: tcc } = tccRestRequest(op);
+    const headers = {
+      ...branchCallHeaders({ gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode }, '', {
+        extra: tx.options.headers,
+        signingSecret: this.options.signingSecret,
+        now: this.options.clock.now(),
+      }),
+      ...tcc,
+    };
+    const timeout = tx.options.requestTimeoutMs;
+    const started = performance.now();
+    let status: number | null = null;
+    let message: string | null;
+    try {
+      const { agent, request } = await this.client();
+      const response = await request(op.url, {
+        dispatcher: agent,
+        method,
+        headers,
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeout)])
+          : AbortSignal.timeout(timeout),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      status = response.statusCode;
+      message = await excerpt(response.body);
+      this.options.roundTrips?.record(performance.now() - started);
+    } catch (error) {
+      message = signal?.aborted
+        ? 'abandoned: the lease was lost or about to run out'
+        : describeError(error, timeout);
+    }
+    return classifyTccRest(op, status, message, this.options.clock.now());
   }
 
   async close(): Promise<void> {
