@@ -40,6 +40,8 @@ export interface RunningServer {
 export interface StartOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Told of every route the HTTP app registers (Fastify's `onRoute`), HEAD routes too. */
+  readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
 
 /** Starts a coordinator and resolves once it listens. */
@@ -102,6 +104,7 @@ export async function startServer(
     maxSteps: config.maxSteps,
     waitResultCapMs: config.waitResultCapMs,
     logger,
+    onRoute: options.onRoute,
   });
   engine.start();
   const address = await app.listen({ host: config.host, port: config.port });

@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
@@ -13,7 +14,7 @@ import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
-import { lazySerializers, lazyValidators } from './lazy-compilers.js';
+import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly maxSteps: number;
   readonly waitResultCapMs: number;
   readonly logger: FastifyBaseLogger;
+  /** Told of every route registered, before anything else hears of it. */
+  readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
 
 /** Creates the Fastify app (not yet listening). */
@@ -52,9 +55,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (socket.writable) socket.end(clientErrorReply(error));
       else socket.destroy(error);
     },
-    // Schemas compile on each route's first request, not while the coordinator starts.
+    // Schemas compile on each route's first request, not while the coordinator starts;
+    // replies are plain JSON.stringify.
     schemaController: {
-      compilersFactory: { buildValidator: lazyValidators(), buildSerializer: lazySerializers() },
+      compilersFactory: { buildValidator: lazyValidators(), buildSerializer: plainSerializers() },
     },
     ajv: {
       customOptions: {
@@ -65,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
+  const { onRoute } = deps;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   // Before any route: the OpenAPI document is built from the routes on its first request.
   const openapi = recordOpenapi(app);
   useLimitedJsonParser(app);
@@ -96,15 +102,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw new AccordError('SHUTTING_DOWN', 'the coordinator is stopping; try another instance');
   });
   const check = (header: string | undefined, role: Role) => authorize(deps.tokens, header, role);
-  transactionRoutes(app, {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  transactionRoutes(typed, {
     engine: deps.engine,
     create: deps.create,
     maxSteps: deps.maxSteps,
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
-  notificationRoutes(app, { engine: deps.engine, create: deps.create, authorize: check });
-  systemRoutes(app, {
+  notificationRoutes(typed, { engine: deps.engine, create: deps.create, authorize: check });
+  systemRoutes(typed, {
     store: deps.store,
     registry: deps.registry,
     ids: deps.ids,

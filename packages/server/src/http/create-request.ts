@@ -4,35 +4,18 @@
  * and the fingerprint that makes repeated creates idempotent.
  */
 import { createHash } from 'node:crypto';
-import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } from '@accord/core';
+import type {
+  CreateTransactionRequest,
+  FieldIssue,
+  NewTransaction,
+  StepSpec,
+  TransactionOptions,
+} from '@accord/core';
 import { checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
 import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/broker-target.js';
 import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
-
-/** The create body as the schema guarantees it. */
-export interface CreateBody {
-  gid?: string;
-  mode: Mode;
-  steps?: Array<{
-    id?: string;
-    action: string;
-    compensate?: string;
-    payload?: unknown;
-    dependsOn?: string[];
-    maxAttempts?: number;
-  }>;
-  checkUrl?: string;
-  options?: {
-    timeoutMs?: number | null;
-    requestTimeoutMs?: number;
-    concurrent?: boolean;
-    headers?: Record<string, string>;
-    retry?: Partial<TransactionOptions['retry']>;
-  };
-  waitResult?: boolean | number;
-}
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set([
@@ -145,7 +128,7 @@ function payloadText(payload: unknown): string {
 
 /** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
 export async function toNewTransaction(
-  body: CreateBody,
+  body: CreateTransactionRequest,
   ctx: CreateContext,
 ): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];
