@@ -345,6 +345,18 @@ describe('native API input handling', () => {
     assert.equal((await post('/v1/ids?count=5000', undefined)).status, 400);
   });
 
+  it('refuses numbers in a query string that are not finite, instead of looping on them', async () => {
+    for (const url of ['/v1/ids?count=1e400', '/v1/ids?count=-1e400']) {
+      const { status, json } = await post(url, undefined);
+      assert.equal(status, 400, url);
+      assert.deepEqual(json.error.details?.issues, [
+        { path: '(querystring)/count', message: 'must be a finite number' },
+      ]);
+    }
+    const list = await server.app.inject({ url: '/v1/transactions?limit=1e400', headers: auth });
+    assert.equal(list.statusCode, 400);
+  });
+
   it('serves health, readiness, metrics and the OpenAPI document without auth', async () => {
     assert.equal((await server.app.inject({ url: '/healthz' })).statusCode, 200);
     assert.equal((await server.app.inject({ url: '/readyz' })).statusCode, 200);

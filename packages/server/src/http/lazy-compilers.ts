@@ -25,6 +25,19 @@ const load = createRequire(import.meta.url);
 
 type PoolOptions = Parameters<BuildCompilerFromPool>[1];
 
+/**
+ * The first field of a coerced query string that came out as an infinite number. Ajv
+ * coerces `count=1e400` to `Infinity` and then, with `strictNumbers` (its default), skips
+ * the range checks of a value that is not finite instead of refusing it.
+ */
+function nonFiniteField(query: unknown): string | null {
+  if (query === null || typeof query !== 'object') return null;
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) return key;
+  }
+  return null;
+}
+
 /** `options` with Ajv's `coerceTypes: 'array'`. */
 function coercing(options: PoolOptions): PoolOptions {
   const customOptions = { ...options?.customOptions, coerceTypes: 'array' as const };
@@ -62,10 +75,24 @@ export function lazyValidators(): ValidatorFactory {
     };
     return ((route: RouteSchema) => {
       let validate: Validate | undefined;
+      const isQuery = (route as { httpPart?: string }).httpPart === 'querystring';
       const lazy = (data: unknown): boolean | Promise<unknown> => {
         validate ??= compileRoute(route);
         const result = validate(data);
         lazy.errors = validate.errors;
+        const infinite = isQuery && result === true ? nonFiniteField(data) : null;
+        if (infinite !== null) {
+          lazy.errors = [
+            {
+              instancePath: `/${infinite}`,
+              schemaPath: '',
+              keyword: 'type',
+              params: {},
+              message: 'must be a finite number',
+            },
+          ];
+          return false;
+        }
         return result;
       };
       lazy.errors = undefined as Validate['errors'];
