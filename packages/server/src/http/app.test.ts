@@ -145,6 +145,24 @@ describe('native API input handling', () => {
       /^\/options\/headers\/Accord-Gid: is reserved/,
     ],
     [
+      'header value the branch call could not send',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { headers: { 'x-region': '日本' } },
+      },
+      /^\/options\/headers\/x-region: must not contain .*past U\+00FF$/,
+    ],
+    [
+      'header value with a control character',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { headers: { 'x-region': 'a\u0001b' } },
+      },
+      /^\/options\/headers\/x-region: must not contain line breaks, control characters/,
+    ],
+    [
       'negative timeout',
       {
         mode: 'saga',

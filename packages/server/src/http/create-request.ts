@@ -105,7 +105,10 @@ export function checkTargetField(
   if (problem) issues.push({ path, message: problem });
 }
 
-/** Checks caller-set headers (names, reserved names, line breaks) under `base`. */
+/** Characters an HTTP header value cannot carry (the outbound client refuses them). */
+const HEADER_VALUE_FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Checks caller-set headers (names, reserved names, sendable values) under `base`. */
 export function checkHeaders(
   headers: Record<string, string>,
   issues: FieldIssue[],
@@ -118,7 +121,12 @@ export function checkHeaders(
     else if (lower.startsWith('accord-') || RESERVED_HEADERS.has(lower)) {
       issues.push({ path, message: 'is reserved and cannot be set' });
     }
-    if (/[\r\n\0]/.test(value)) issues.push({ path, message: 'must not contain line breaks' });
+    if (HEADER_VALUE_FORBIDDEN.test(value)) {
+      issues.push({
+        path,
+        message: 'must not contain line breaks, control characters or characters past U+00FF',
+      });
+    }
   }
 }
 
