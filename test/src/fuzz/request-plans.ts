@@ -51,7 +51,11 @@ function hintsFor(targets: Targets): Hints {
     id: fc.oneof(gid, stepId),
     branchId: fc.constantFrom('b1', 'b2', 'b3'),
     dependsOn: fc.array(stepId, { maxLength: 2 }),
-    headers: fc.dictionary(headerName, fc.constantFrom('v', 'a\r\nb', ''), { maxKeys: 2 }),
+    headers: fc.dictionary(
+      headerName,
+      fc.constantFrom('v', 'a\r\nb', '', 'é', '日本', 'a\u0001b'),
+      { maxKeys: 2 },
+    ),
     timeoutMs: fc.constantFrom(null, 1, 50, 60_000),
     cursor: fc.constant('not-a-cursor'),
     since: fc.constantFrom('2024-01-01T00:00:00Z', '0', String(Date.now()), 'yesterday'),

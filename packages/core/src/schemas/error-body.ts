@@ -8,16 +8,6 @@ import { CLOSED, stringEnum } from './common.js';
 /** A stable error code (docs/errors.md lists them). */
 export const ErrorCodeSchema = stringEnum(Object.keys(ERROR_CODES) as ErrorCode[]);
 
-/** One invalid field of a refused request. */
-export const FieldIssueSchema = Type.Object(
-  {
-    /** JSON path of the field, e.g. `/steps/2/action`, or `(querystring)/limit`. */
-    path: Type.String(),
-    message: Type.String(),
-  },
-  { ...CLOSED, title: 'FieldIssue' },
-);
-
 /**
  * Body of every error reply: `{ error: { code, message, details? } }`. `details` of an
  * `INVALID_REQUEST` holds `issues`, one per invalid field.
@@ -28,7 +18,7 @@ export const ErrorBodySchema = Type.Object(
       {
         code: ErrorCodeSchema,
         message: Type.String(),
-        /** Facts about the error; `{ issues: FieldIssue[] }` for invalid fields. */
+        /** Facts about the error; `{ issues: [{ path, message }] }` for invalid fields. */
         details: Type.Optional(Type.Unknown()),
       },
       CLOSED,
