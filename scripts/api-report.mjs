@@ -13,7 +13,7 @@ const REFRESH = 'npm run build && npm run api:update';
 /** Every package entry point: its package folder, report name and declaration file. */
 function entryPoints() {
   const out = [];
-  for (const pkg of ['core', 'client', 'server']) {
+  for (const pkg of ['core', 'protocol', 'client', 'server']) {
     const folder = join(root, 'packages', pkg);
     const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
     for (const [subpath, target] of Object.entries(manifest.exports)) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const PACKAGES = ['core', 'client', 'server'];
+const PACKAGES = ['core', 'protocol', 'client', 'server'];
 
 function run(command, args, cwd = root) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000 });

@@ -16,6 +16,8 @@ import { freePort } from './coordinator-process.js';
 
 const CLI = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
+/** The raw baseline: Node and an HTTP server that answers 200, nothing else. */
+const RAW_SERVER = `require('node:http').createServer((q, s) => s.end('{}')).listen(+process.env.ACCORD_PORT, '127.0.0.1')`;
 const POLL_MS = 5;
 
 /** Median and range of one quantity over the runs, ms. */
@@ -35,7 +37,14 @@ export interface ColdStartResult {
   readonly wallMs: Spread;
   /** Every run, in order: [cpu ms or null, wall ms]. */
   readonly samples: readonly (readonly [number | null, number])[];
+  /** The raw baseline's CPU until it answered (bare `node:http`); null off Linux. */
+  readonly rawCpuMs: Spread | null;
+  /** The raw baseline's wall time until it answered. */
+  readonly rawWallMs: Spread;
 }
+
+/** What one cold start spawns: the coordinator, or the raw baseline. */
+type Subject = 'accord' | 'raw';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ), or null without /proc. */
 function clockTicks(): number | null {
@@ -86,11 +95,15 @@ function childEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
 }
 
 /** One cold start: [cpu ms or null, wall ms] when `/readyz` first answered 200. */
-async function coldStartOnce(ticks: number | null): Promise<[number | null, number]> {
+async function coldStartOnce(
+  subject: Subject,
+  ticks: number | null,
+): Promise<[number | null, number]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-cold-'));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const args = subject === 'accord' ? [CLI, 'serve'] : ['-e', RAW_SERVER];
+  const child = spawn(process.execPath, args, {
     env: childEnv(port, dataDir),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -137,19 +150,27 @@ export async function measureColdStart(
 ): Promise<ColdStartResult> {
   const ticks = clockTicks();
   const samples: [number | null, number][] = [];
+  const raw: [number | null, number][] = [];
   for (let i = 0; i < runs; i++) {
-    const [cpu, wall] = await coldStartOnce(ticks);
+    raw.push(await coldStartOnce('raw', ticks));
+    const [cpu, wall] = await coldStartOnce('accord', ticks);
     samples.push([cpu, wall]);
     onRun(i + 1, cpu, wall);
   }
-  const cpu = samples.map(([c]) => c).filter((c): c is number => c !== null);
   return {
     runs,
     store: 'sqlite',
-    cpuMs: cpu.length === samples.length && cpu.length > 0 ? spread(cpu) : null,
+    cpuMs: cpuSpread(samples),
     wallMs: spread(samples.map(([, w]) => w)),
     samples,
+    rawCpuMs: cpuSpread(raw),
+    rawWallMs: spread(raw.map(([, w]) => w)),
   };
+}
+
+function cpuSpread(samples: readonly (readonly [number | null, number])[]): Spread | null {
+  const cpu = samples.map(([c]) => c).filter((c): c is number => c !== null);
+  return cpu.length === samples.length && cpu.length > 0 ? spread(cpu) : null;
 }
 
 /** One line for the summary. */
@@ -157,5 +178,12 @@ export function formatColdStart(result: ColdStartResult): string {
   const show = (s: Spread) =>
     `median ${s.median.toFixed(0)} ms (range ${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
   const cpu = result.cpuMs ? `CPU ${show(result.cpuMs)}` : 'CPU not measurable here (no /proc)';
-  return `cold start (accord serve on ${result.store}, ${result.runs} runs, until /readyz answers): ${cpu}; wall ${show(result.wallMs)}`;
+  const raw = result.rawCpuMs
+    ? `raw node:http server: CPU ${show(result.rawCpuMs)}, wall ${show(result.rawWallMs)}`
+    : `raw node:http server: wall ${show(result.rawWallMs)}`;
+  const added =
+    result.cpuMs && result.rawCpuMs
+      ? `; Accord adds ${(result.cpuMs.median - result.rawCpuMs.median).toFixed(0)} ms of CPU to Node's own start`
+      : '';
+  return `cold start (accord serve on ${result.store}, ${result.runs} runs, until /readyz answers): ${cpu}; wall ${show(result.wallMs)}\n  ${raw}${added}`;
 }

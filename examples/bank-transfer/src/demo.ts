@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       },
     ),
   );
-  const accord = new AccordClient({ url: coordinator.url });
+  const accord = new AccordClient({ url: coordinator.url, signingSecret: secret });
   const schema = await postgresSchema();
   const { a, b } = await startBanks({
     dir,

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { ACCORD_HEADERS } from '@accord/client';
+import { signPayload } from '@accord/client/participant';
 import {
   createTempMysqlDatabase,
   createTempSchema,
@@ -333,6 +334,8 @@ describe(
 
           // The client's local-work call arrives late, after the rollback: the rollback left
           // its marker in the ledger, so the work never runs and nothing is prepared.
+          const body = JSON.stringify(c);
+          const call = { gid, branchId: resource, op: 'try', mode: 'xa' };
           const late = await fetch(routeOf(world.urls, resource, 'xaLocal'), {
             method: 'POST',
             headers: {
@@ -341,8 +344,9 @@ describe(
               [ACCORD_HEADERS.branch]: resource,
               [ACCORD_HEADERS.op]: 'try',
               [ACCORD_HEADERS.mode]: 'xa',
+              [ACCORD_HEADERS.signature]: signPayload(world.secret, call, body),
             },
-            body: JSON.stringify(c),
+            body,
           });
           assert.equal(late.status, 409, await late.text());
           assert.deepEqual(await world.prepared(), []);

@@ -71,6 +71,8 @@ export interface ShopWorld {
   readonly services: Readonly<Record<ResourceName, ShopService>>;
   readonly urls: ShopUrls;
   readonly dbs: Readonly<Record<ResourceName, ShopDatabase>>;
+  /** The coordinator's signing secret, which the services check on every call. */
+  readonly secret: string;
   /** The committed state of the four databases. */
   snapshot(): Promise<ShopSnapshot>;
   /** This world's prepared XA branches still in the databases (`pg_prepared_xacts`, `XA RECOVER`). */
@@ -142,7 +144,7 @@ export async function startShopWorld(options: ShopWorldOptions): Promise<ShopWor
       },
     ),
   );
-  const accord = new AccordClient({ url: coordinator.url });
+  const accord = new AccordClient({ url: coordinator.url, signingSecret: secret });
   const dbs: Partial<Record<ResourceName, ShopDatabase>> = {};
   const services: Partial<Record<ResourceName, ShopService>> = {};
 
@@ -196,6 +198,7 @@ export async function startShopWorld(options: ShopWorldOptions): Promise<ShopWor
     services: started,
     urls,
     dbs: opened,
+    secret,
     snapshot: () => readSnapshot(opened),
     async prepared() {
       const held = await Promise.all(

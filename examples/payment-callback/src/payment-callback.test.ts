@@ -140,7 +140,12 @@ describe('payment callback: best-effort notification to merchants', () => {
     const { paymentId } = await cafe.checkout('cafe-1', 350);
     const notice: PaymentNotice = { paymentId, orderId: 'cafe-1', amount: 350, status: 'paid' };
     const body = JSON.stringify(notice);
-    const call = { gid: notificationIdOf(paymentId), branchId: 'notify', op: 'action' };
+    const call = {
+      gid: notificationIdOf(paymentId),
+      branchId: 'notify',
+      op: 'action',
+      mode: 'notify',
+    };
     const send = (signature: string | null) =>
       fetch(cafe.callbackUrl, {
         method: 'POST',

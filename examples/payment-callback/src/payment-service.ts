@@ -136,11 +136,12 @@ export async function startPaymentService(options: PaymentServiceOptions): Promi
     if (options.secret !== undefined) {
       const raw = (request as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
       try {
-        // Alerts are signed like branch calls, bound to their gid, branch and op headers.
+        // Alerts are signed like branch calls, bound to their gid, branch, op and mode headers.
         const call = {
           gid: headerValue(request.headers, ACCORD_HEADERS.gid) ?? '',
           branchId: headerValue(request.headers, ACCORD_HEADERS.branch) ?? '',
           op: headerValue(request.headers, ACCORD_HEADERS.op) ?? '',
+          mode: headerValue(request.headers, ACCORD_HEADERS.mode) ?? '',
         };
         verifySignature(
           options.secret,

@@ -85,7 +85,7 @@ export async function startPaymentWorld(options: PaymentWorldOptions): Promise<P
       },
     ),
   );
-  const accord = new AccordClient({ url: coordinator.url });
+  const accord = new AccordClient({ url: coordinator.url, signingSecret: secret });
   const merchants = new Map<string, MerchantService>();
   const startPayments = () =>
     startPaymentService({

@@ -13,11 +13,8 @@
  * import { AccordClient, isAccordError } from '@accord/client';
  * const accord = new AccordClient({ url: 'http://127.0.0.1:7070' });
  */
-export {
-  AccordClient,
-  type AccordClientOptions,
-  type CoordinatorApi,
-} from './client/accord-client.js';
+export { AccordClient, type AccordClientOptions } from './client/accord-client.js';
+export type { CoordinatorApi } from './client/coordinator-api.js';
 export { SagaBuilder, type SagaInit, type SagaStep } from './client/saga.js';
 export { type TccBranch, type TccContext, type TccInit, type TccResult } from './client/tcc.js';
 export { type XaBranch, type XaContext, type XaInit, type XaResult } from './client/xa.js';

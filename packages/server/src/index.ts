@@ -13,8 +13,7 @@ export {
 export { CRASH_POINTS, type CrashPointName } from './engine/crash-points.js';
 export { HTTP_STATUS } from './http/error-mapping.js';
 export { openStore } from './stores/open-store.js';
-// From the modules themselves, not './brokers/index.js': that one also exports the
-// publishers, whose client libraries load only when a broker is used.
+// The publishers' client libraries load only when a broker is used.
 export { BrokerRegistry } from './brokers/broker-registry.js';
 export { BrokerBranchCaller } from './brokers/broker-branch-caller.js';
 export { parseBrokersSetting, type BrokerConfig } from './brokers/broker-config.js';

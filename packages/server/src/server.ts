@@ -9,9 +9,11 @@ import type { Logger } from 'pino';
 import type { Clock, Store } from '@accord/core';
 import { Snowflake, systemClock } from '@accord/core';
 import type { ServerConfig } from './config/config.js';
-import { ConfigError, redactConfig, redactStoreUrl } from './config/config.js';
+import { ConfigError, redactConfig } from './config/config.js';
+import { redactUrl, redactUrlsIn } from '@accord/protocol';
 import { BrokerBranchCaller } from './brokers/broker-branch-caller.js';
 import { BrokerRegistry } from './brokers/broker-registry.js';
+import { isBrokerTarget } from './brokers/broker-target.js';
 import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
@@ -19,8 +21,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, registerParkedGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
+import { RoutingBranchCaller } from './engine/routing-caller.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
-import { RoutingBranchCaller } from './outbound/routing-caller.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
 
@@ -63,11 +65,16 @@ export async function startServer(
   const policy = new TargetPolicy({ allowed: config.allowedTargets, denied: config.deniedTargets });
   const http = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
   const brokers = config.brokers.length > 0 ? new BrokerRegistry(config.brokers, { clock }) : null;
-  const caller = new RoutingBranchCaller(
-    http,
-    brokers &&
-      new BrokerBranchCaller({ registry: brokers, clock, signingSecret: config.signingSecret }),
-  );
+  const caller = new RoutingBranchCaller(http, [
+    {
+      takes: isBrokerTarget,
+      caller:
+        brokers &&
+        new BrokerBranchCaller({ registry: brokers, clock, signingSecret: config.signingSecret }),
+      unconfigured:
+        'the target names a broker, but this instance has none configured (ACCORD_BROKERS)',
+    },
+  ]);
   const metrics = createMetrics(store, () => engine.inFlight);
   const observer = metricsObserver(metrics, logger);
   registerParkedGauge(metrics, store);
@@ -142,7 +149,7 @@ async function openConfiguredStore(config: ServerConfig): Promise<Store> {
     await store?.close().catch(() => undefined);
     const why = error instanceof Error ? error.message || error.name : String(error);
     throw new ConfigError(
-      `ACCORD_STORE (${redactStoreUrl(config.store)}) cannot be opened: ${redactStoreUrl(why)}`,
+      `ACCORD_STORE (${redactUrl(config.store)}) cannot be opened: ${redactUrlsIn(why)}`,
     );
   }
 }

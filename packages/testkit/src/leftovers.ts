@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { SERVICES } from './index.js';
+import { SERVICES } from './services.js';
 import { RUN_ID_VARIABLE, runMark } from './run-id.js';
 
 /** A process of the run that still runs. */

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { postgresBinaries } from './postgres-binaries.js';
 import { unprivilegedUser } from './unprivileged-user.js';
-import { freePort, waitFor } from './index.js';
+import { freePort, waitFor } from './waiting.js';
 
 /** How to set up a private PostgreSQL. */
 export interface PrivatePostgresOptions {

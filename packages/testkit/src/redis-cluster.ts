@@ -5,7 +5,7 @@
  * ACCORD_REQUIRE_SERVICES=1, where it fails.
  */
 import { Cluster } from 'ioredis';
-import { servicesRequired, uniqueName, type TempKeyPrefix } from './index.js';
+import { servicesRequired, uniqueName, type TempKeyPrefix } from './services.js';
 
 /** Where the cluster is, and how to get one. */
 export const REDIS_CLUSTER = {

@@ -18,6 +18,7 @@ import {
   settled,
   startWorld,
   survivor,
+  tryHeaders,
 } from '../support/bank-world.js';
 import { requireWorldStore } from '../support/redis-cluster-world.js';
 import { transferBurst } from './transfer-load.js';
@@ -138,13 +139,7 @@ for (const store of STORES satisfies readonly WorldStore[]) {
           });
           const tried = await fetch(`${world.alice.url}/tcc/withdraw-try`, {
             method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'accord-gid': tcc.gid,
-              'accord-branch': 'withdraw',
-              'accord-op': 'try',
-              'accord-mode': 'tcc',
-            },
+            headers: tryHeaders(world, tcc.gid, 'withdraw', JSON.stringify(payload)),
             body: JSON.stringify(payload),
           });
           assert.equal(tried.status, 200);

@@ -114,7 +114,7 @@ describe('xa: re-sent local work under kill -9 of the coordinator', { skip: skip
       const child = coordinator.process;
       // The client must survive the coordinator's restarts: short timeouts, no retries
       // of its own (persist() retries).
-      const accord = new AccordClient({ url: child.url, timeoutMs: 2000 });
+      const accord = new AccordClient({ url: child.url, timeoutMs: 2000, signingSecret: w.secret });
       const tally: Tally = { resent: 0, duplicates: 0, late: 0, coordinatorErrors: 0 };
       let kills = 0;
       let clientsDone = false;

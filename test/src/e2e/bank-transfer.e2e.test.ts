@@ -8,7 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { AccordError } from '@accord/core';
 import { msgTransfer, sagaTransfer, tccTransfer } from '@accord/example-bank-transfer';
 import type { BankWorld } from '../support/bank-world.js';
-import { balanceOf, checkInvariants, settled, startWorld } from '../support/bank-world.js';
+import {
+  balanceOf,
+  checkInvariants,
+  settled,
+  startWorld,
+  tryHeaders,
+} from '../support/bank-world.js';
 
 describe('bank transfer end to end', () => {
   let w: BankWorld;
@@ -149,13 +155,7 @@ describe('bank transfer end to end', () => {
     });
     const tryCall = await fetch(`${w.alice.url}/tcc/withdraw-try`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'accord-gid': id,
-        'accord-branch': 'withdraw',
-        'accord-op': 'try',
-        'accord-mode': 'tcc',
-      },
+      headers: tryHeaders(w, id, 'withdraw', JSON.stringify(branch)),
       body: JSON.stringify(branch),
     });
     assert.equal(tryCall.status, 200);
@@ -180,13 +180,7 @@ describe('bank transfer end to end', () => {
     await settled(w, id); // timed out: cancel ran first (an empty compensation)
     const late = await fetch(`${w.alice.url}/tcc/withdraw-try`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'accord-gid': id,
-        'accord-branch': 'withdraw',
-        'accord-op': 'try',
-        'accord-mode': 'tcc',
-      },
+      headers: tryHeaders(w, id, 'withdraw', JSON.stringify(payload)),
       body: JSON.stringify(payload),
     });
     assert.equal(late.status, 200);

@@ -142,7 +142,7 @@ describe('broker targets (RabbitMQ, NATS JetStream) through a real coordinator',
     verifySignature(
       'broker-secret',
       String(headers['accord-signature']),
-      { gid, branchId: 'rabbit', op: 'action' },
+      { gid, branchId: 'rabbit', op: 'action', mode: 'msg' },
       message.content,
     );
     const inStream = (await streamMessages()).filter((m) => m.id === `${gid}/stream`);

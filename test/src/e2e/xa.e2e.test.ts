@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BusinessFailure } from '@accord/client';
+import { signPayload } from '@accord/client/participant';
 import { uniqueName, waitFor } from '@accord/testkit';
 import {
   branchOn,
@@ -224,10 +225,16 @@ describe('xa end to end (PostgreSQL + MariaDB)', { skip: skip ?? false }, () => 
         fetch(participant.phaseTwoUrl, { method: 'POST', headers, body: original.body });
       const { host: _host, connection: _c, 'content-length': _l, ...same } = original.headers;
 
-      // The very same call again, signature included.
-      const again = await send(same);
+      // The same call again, signed afresh as every coordinator retry is.
+      const call = { gid, branchId: original.branchId, op: 'commit', mode: 'xa' };
+      const resigned = signPayload(world.secret, call, original.body);
+      const again = await send({ ...same, 'accord-signature': resigned });
       assert.equal(again.status, 200);
       assert.deepEqual(await again.json(), { outcome: 'already-done' });
+      // The very same request, signature included, is a replay: refused.
+      const exact = await send(same);
+      assert.equal(exact.status, 401);
+      await exact.arrayBuffer();
       // The commit's signature replayed as a rollback is refused: it binds the op.
       const replayed = await send({ ...same, 'accord-op': 'rollback' });
       assert.equal(replayed.status, 401);

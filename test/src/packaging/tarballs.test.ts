@@ -1,5 +1,5 @@
 /**
- * The packages as a user gets them: the three tarballs are packed, installed into an empty
+ * The packages as a user gets them: the four tarballs are packed, installed into an empty
  * project outside the repository, the README's SDK tour is type-checked there (strict,
  * NodeNext) and run against a coordinator started through the installed `accord` bin.
  * Registry dependencies come from the npm registry (or npm's cache); without a reachable
@@ -24,7 +24,7 @@ import { readmeTour, tourTsconfig } from './readme-tour.js';
 import { undeclaredImports } from './shipped-imports.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'client', 'server'] as const;
+const PACKAGES = ['core', 'protocol', 'client', 'server'] as const;
 const ENTRY_POINTS = ['', '/participant', '/barrier', '/xa', '/outbox'];
 const MINUTE = 60_000;
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AccordClient } from '@accord/client';
 import type { Transaction } from '@accord/client';
+import { signPayload } from '@accord/client/participant';
 import type { Bank } from '@accord/example-bank-transfer';
 import { bankTotals, duplicateEffects, startBanks } from '@accord/example-bank-transfer';
 import {
@@ -147,7 +148,7 @@ async function buildWorld(options: WorldOptions, parts: WorldParts): Promise<Ban
     await coordinator.start();
   }
   const coordinators = parts.coordinators;
-  const clients = coordinators.map((c) => new AccordClient({ url: c.url }));
+  const clients = coordinators.map((c) => new AccordClient({ url: c.url, signingSecret: secret }));
   parts.clients.push(...clients);
   let bankSchema: { url: string; drop(): Promise<void> } | null = null;
   if (!postgresSkip) {
@@ -175,6 +176,26 @@ async function buildWorld(options: WorldOptions, parts: WorldParts): Promise<Ban
     bob: { url: b.service.url, account: 'bob' },
     postgresSkip,
     close: () => tearDownWorld(parts),
+  };
+}
+
+/**
+ * The headers of a tcc try sent by hand, as the SDK client sends it: the Accord headers
+ * and a signature with the world's secret, which the banks check on every call.
+ */
+export function tryHeaders(
+  world: BankWorld,
+  gid: string,
+  branchId: string,
+  body: string,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'accord-gid': gid,
+    'accord-branch': branchId,
+    'accord-op': 'try',
+    'accord-mode': 'tcc',
+    'accord-signature': signPayload(world.secret, { gid, branchId, op: 'try', mode: 'tcc' }, body),
   };
 }
 

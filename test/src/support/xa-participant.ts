@@ -62,7 +62,8 @@ export class XaParticipantService {
 
   constructor(
     readonly ledger: XaLedger,
-    private readonly secret: string,
+    /** The signing secret the routes check. */
+    readonly secret: string,
   ) {}
 
   /** Base URL (fixed across restarts once started). */

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AccordClient, type Transaction, type XaBranch } from '@accord/client';
+import { signPayload } from '@accord/client/participant';
 import { ACCORD_HEADERS } from '@accord/core';
 import { createTempSchema, requireService, tempDir, waitFor } from '@accord/testkit';
 import { CoordinatorProcess } from './coordinator-process.js';
@@ -110,7 +111,7 @@ export async function startXaWorld(): Promise<XaWorld> {
         await remove().catch(() => undefined);
         throw error;
       }
-      const accord = new AccordClient({ url: child.url });
+      const accord = new AccordClient({ url: child.url, signingSecret: secret });
       const coordinator: XaCoordinator = {
         process: child,
         accord,
@@ -153,8 +154,9 @@ export function branchOn(
 }
 
 /**
- * Calls a participant's local-work route as the client would (`Accord-Op: try`), for
- * tests that drive the branches themselves. Resolves to the HTTP status.
+ * Calls a participant's local-work route as the client would (`Accord-Op: try`, signed
+ * with the participant's secret), for tests that drive the branches themselves. Resolves
+ * to the HTTP status.
  */
 export async function callLocal(
   participant: XaParticipantService,
@@ -162,6 +164,8 @@ export async function callLocal(
   branchId: string,
   move: Move,
 ): Promise<number> {
+  const body = JSON.stringify(move);
+  const call = { gid, branchId, op: 'try', mode: 'xa' };
   const res = await fetch(participant.localUrl, {
     method: 'POST',
     headers: {
@@ -170,8 +174,9 @@ export async function callLocal(
       [ACCORD_HEADERS.branch]: branchId,
       [ACCORD_HEADERS.op]: 'try',
       [ACCORD_HEADERS.mode]: 'xa',
+      [ACCORD_HEADERS.signature]: signPayload(participant.secret, call, body),
     },
-    body: JSON.stringify(move),
+    body,
   });
   await res.arrayBuffer();
   return res.status;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '@accord/testkit';
 import { accordHandler } from '../participant/node-handler.js';
-import { signPayload } from '../participant/signature.js';
+import { signPayload } from '@accord/protocol';
 import { post } from '../test-support/handler-conformance.js';
 import { checkBackHandler } from './check-back.js';
 import { sqliteBarrier } from './sqlite-barrier.js';
@@ -41,7 +41,11 @@ describe('checkBackHandler', () => {
       'accord-branch': '_check',
       'accord-op': 'check',
       'accord-mode': 'msg',
-      'accord-signature': signPayload('check-secret', { gid, branchId: '_check', op: 'check' }, ''),
+      'accord-signature': signPayload(
+        'check-secret',
+        { gid, branchId: '_check', op: 'check', mode: 'msg' },
+        '',
+      ),
     });
 
   test('200 when the local transaction committed', async () => {

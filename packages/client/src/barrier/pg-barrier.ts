@@ -14,16 +14,9 @@ import {
   type PreparedStatus,
 } from './types.js';
 import { runPgDdl } from './pg-ddl.js';
+import type { PgQueryable } from './pg-queryable.js';
 
-/**
- * What the barrier needs of a pg client: `query` with positional values.
- *
- * @example
- * const client: PgQueryable = await pool.connect();
- */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null; rows: unknown[] }>;
-}
+export type { PgQueryable } from './pg-queryable.js';
 
 /** The barrier on PostgreSQL (see {@link pgBarrier}). */
 export interface PgBarrier {

@@ -2,7 +2,11 @@
  * Running `CREATE … IF NOT EXISTS` statements on PostgreSQL when several processes may
  * run them at once (every helper's `migrate`).
  */
-import type { PgQueryable } from './pg-barrier.js';
+
+/** What running DDL needs of a pg client (the barrier's `PgQueryable` fits). */
+interface DdlQueryable {
+  query(text: string): Promise<unknown>;
+}
 
 /**
  * SQLSTATEs a losing racer gets although the object now exists: the unique index of the
@@ -17,7 +21,7 @@ const CREATED_BY_ANOTHER = new Set(['23505', '42P07', '42710']);
  * @example
  * await runPgDdl(pool, ['CREATE TABLE IF NOT EXISTS t (id int)']);
  */
-export async function runPgDdl(db: PgQueryable, statements: readonly string[]): Promise<void> {
+export async function runPgDdl(db: DdlQueryable, statements: readonly string[]): Promise<void> {
   for (const statement of statements) {
     try {
       await db.query(statement);

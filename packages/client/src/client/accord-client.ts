@@ -2,13 +2,15 @@
  * The coordinator's `/v1` API as a class, and the entry points of the saga, tcc, xa and
  * msg builders.
  */
-import type { Notification, NotificationQuery, NotificationRequest } from './notify-types.js';
 import { ValidationError } from '@accord/core';
+import type { CoordinatorApi } from './coordinator-api.js';
+import type { Notification, NotificationQuery, NotificationRequest } from './notify-types.js';
 import { errorFromAnswer, networkError, parseJson, unexpectedAnswer } from './errors-from-http.js';
 import { HttpTransport } from './http-transport.js';
 import { MsgBuilder, type MsgInit } from './msg.js';
 import { SagaBuilder, type SagaInit } from './saga.js';
 import { runTcc, type TccContext, type TccInit, type TccResult } from './tcc.js';
+import type { TwoPhaseDeps } from './two-phase.js';
 import { runXa, type XaContext, type XaInit, type XaResult } from './xa.js';
 import type {
   AbortOptions,
@@ -41,14 +43,17 @@ export interface AccordClientOptions {
    * top (`true` counts as the server's default cap, 30000).
    */
   timeoutMs?: number;
+  /**
+   * The coordinator's signing secret (`ACCORD_SIGNING_SECRET`). With it, the tcc `try` and
+   * xa local-work calls this client makes itself carry `Accord-Signature`, like the
+   * coordinator's own calls, so participant helpers given the same `secret` accept them.
+   */
+  signingSecret?: string;
 }
 
 const DEFAULTS = { timeoutMs: 10_000 };
 /** What `waitResult: true` adds to a call's timeout: the server's default wait cap. */
 const SERVER_WAIT_CAP_MS = 30_000;
-
-/** The coordinator calls the builders use (so tests can hand them a fake). */
-export type CoordinatorApi = Pick<AccordClient, 'create' | 'registerBranch' | 'submit' | 'abort'>;
 
 interface CallSpec {
   readonly method: 'GET' | 'POST';
@@ -88,11 +93,12 @@ function timeParam(value: Date | number | string): string {
  *   .submit({ waitResult: true });
  * console.log(tx.status);
  */
-export class AccordClient {
+export class AccordClient implements CoordinatorApi {
   readonly #base: string;
   readonly #token: string | undefined;
   readonly #adminToken: string | undefined;
   readonly #timeoutMs: number;
+  readonly #signingSecret: string | undefined;
   readonly #http = new HttpTransport();
 
   constructor(options: AccordClientOptions) {
@@ -109,10 +115,14 @@ export class AccordClient {
     if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs < 1) {
       throw new ValidationError([{ path: 'timeoutMs', message: 'must be an integer >= 1' }]);
     }
+    if (opts.signingSecret !== undefined && opts.signingSecret.length === 0) {
+      throw new ValidationError([{ path: 'signingSecret', message: 'must not be empty' }]);
+    }
     this.#base = url.href.replace(/\/+$/, '');
     this.#token = opts.token;
     this.#adminToken = opts.adminToken ?? opts.token;
     this.#timeoutMs = opts.timeoutMs;
+    this.#signingSecret = opts.signingSecret;
   }
 
   /**
@@ -272,7 +282,7 @@ export class AccordClient {
    * });
    */
   async tcc<R>(fn: (tcc: TccContext) => Promise<R>, init: TccInit = {}): Promise<TccResult<R>> {
-    return runTcc({ api: this, http: this.#http, timeoutMs: this.#timeoutMs }, fn, init);
+    return runTcc(this.#twoPhaseDeps(), fn, init);
   }
 
   /**
@@ -287,7 +297,7 @@ export class AccordClient {
    * });
    */
   async xa<R>(fn: (xa: XaContext) => Promise<R>, init: XaInit = {}): Promise<XaResult<R>> {
-    return runXa({ api: this, http: this.#http, timeoutMs: this.#timeoutMs }, fn, init);
+    return runXa(this.#twoPhaseDeps(), fn, init);
   }
 
   /**
@@ -344,6 +354,15 @@ export class AccordClient {
   /** Closes the connection pool; the client must not be used afterwards. */
   async close(): Promise<void> {
     await this.#http.close();
+  }
+
+  #twoPhaseDeps(): TwoPhaseDeps {
+    return {
+      api: this,
+      http: this.#http,
+      timeoutMs: this.#timeoutMs,
+      signingSecret: this.#signingSecret ?? null,
+    };
   }
 
   async #transaction(spec: CallSpec): Promise<Transaction> {

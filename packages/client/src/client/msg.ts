@@ -4,7 +4,7 @@
  * coordinator asks `checkUrl` whether the local transaction committed.
  */
 import { AccordError } from '@accord/core';
-import type { CoordinatorApi } from './accord-client.js';
+import type { CoordinatorApi } from './coordinator-api.js';
 import { abortThenRethrow, reasonOf } from './abort-and-rethrow.js';
 import type {
   CreateTransactionRequest,

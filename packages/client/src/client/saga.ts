@@ -1,7 +1,7 @@
 /**
  * The saga builder: steps with optional compensations, submitted in one create call.
  */
-import type { CoordinatorApi } from './accord-client.js';
+import type { CoordinatorApi } from './coordinator-api.js';
 import type {
   CreateTransactionRequest,
   StepRequest,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { AccordError } from '@accord/core';
+import { verifySignature } from '@accord/protocol';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
 import { startFakeCoordinator, type FakeServer } from '../test-support/fake-server.js';
 import { AccordClient } from './accord-client.js';
@@ -239,5 +240,37 @@ describe('tcc', () => {
       await c.close();
       await broken.close();
     }
+  });
+
+  test('with signingSecret, the try is signed for its gid, branch, op and mode', async () => {
+    const signing = new AccordClient({ url: server.url, signingSecret: 'client-secret' });
+    try {
+      await signing.tcc(async (tcc) => {
+        await tcc.branch({
+          try: `${server.url}/try/200`,
+          confirm: `${server.url}/confirm`,
+          cancel: `${server.url}/cancel`,
+          payload: { n: 3 },
+        });
+      });
+    } finally {
+      await signing.close();
+    }
+    const call = server.calls[2];
+    assert.ok(call);
+    const signature = call.headers['accord-signature'];
+    assert.equal(typeof signature, 'string');
+    const signed = {
+      gid: String(call.headers['accord-gid']),
+      branchId: '01',
+      op: 'try',
+      mode: 'tcc',
+    };
+    verifySignature('client-secret', String(signature), signed, call.text);
+    assert.throws(
+      () =>
+        verifySignature('client-secret', String(signature), { ...signed, mode: 'saga' }, call.text),
+      /SIGNATURE_INVALID|does not match/,
+    );
   });
 });

@@ -1,13 +1,14 @@
 /**
- * The call the client makes itself before registering the next branch: tcc's `try` and
- * xa's local work. Same headers as a coordinator branch call (traceparent included, no
- * signature, `Accord-Op: try`), same reading of the answer status.
+ * The call the client makes itself once a branch is registered: tcc's `try` and xa's
+ * local work. Same headers as a coordinator branch call (`Accord-Op: try`, traceparent,
+ * and the signature when the client has the signing secret), same reading of the answer
+ * status.
  */
-import { ACCORD_HEADERS, AccordError, classifyStatus } from '@accord/core';
+import { AccordError, classifyStatus } from '@accord/core';
+import { branchCallHeaders } from '@accord/protocol';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
 import { describeNetworkError, parseJson, withCause } from './errors-from-http.js';
 import type { HttpTransport } from './http-transport.js';
-import { traceparentFor } from './trace-context.js';
 
 /** Everything one try call needs. */
 export interface TryCall {
@@ -20,6 +21,8 @@ export interface TryCall {
   readonly timeoutMs: number;
   /** Sent as `Accord-Mode` (default `tcc`). */
   readonly mode?: 'tcc' | 'xa';
+  /** Signs the call (`Accord-Signature`); null or absent: unsigned. */
+  readonly signingSecret?: string | null;
 }
 
 const EXCERPT = 500;
@@ -41,19 +44,13 @@ function messageIn(text: string): string | undefined {
  * const reserved = await callTry<{ holdId: string }>(http, { url, gid, branchId: '01', payload, headers: undefined, timeoutMs: 3000 });
  */
 export async function callTry<R>(http: HttpTransport, call: TryCall): Promise<R> {
-  const headers: Record<string, string> = {
-    ...call.headers,
-    [ACCORD_HEADERS.gid]: call.gid,
-    [ACCORD_HEADERS.branch]: call.branchId,
-    [ACCORD_HEADERS.op]: 'try',
-    [ACCORD_HEADERS.mode]: call.mode ?? 'tcc',
-    [ACCORD_HEADERS.traceparent]: traceparentFor(call.gid),
-  };
-  let body: string | undefined;
-  if (call.payload !== undefined) {
-    body = JSON.stringify(call.payload);
-    headers['content-type'] = 'application/json';
-  }
+  const body = call.payload === undefined ? undefined : JSON.stringify(call.payload);
+  const headers = branchCallHeaders(
+    { gid: call.gid, branchId: call.branchId, op: 'try', mode: call.mode ?? 'tcc' },
+    body ?? '',
+    { extra: call.headers, signingSecret: call.signingSecret },
+  );
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const where = `try of branch ${call.branchId} (${call.url})`;
   let answer;
   try {

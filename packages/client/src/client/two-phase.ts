@@ -3,7 +3,7 @@
  * it first, then make the client-side call (tcc try, xa local work); abort and rethrow
  * if the callback throws, submit when it returns.
  */
-import type { CoordinatorApi } from './accord-client.js';
+import type { CoordinatorApi } from './coordinator-api.js';
 import { abortThenRethrow, reasonOf } from './abort-and-rethrow.js';
 import type { HttpTransport } from './http-transport.js';
 import { callTry } from './try-call.js';
@@ -31,6 +31,8 @@ export interface TwoPhaseDeps {
   readonly http: HttpTransport;
   /** Client-side call timeout when `options.requestTimeoutMs` is not set. */
   readonly timeoutMs: number;
+  /** Signs the client-side calls (`Accord-Signature`); null or absent: unsigned. */
+  readonly signingSecret?: string | null;
 }
 
 /** What a tcc or xa run resolves to. */
@@ -96,6 +98,7 @@ export async function runTwoPhase<R>(
       headers: init.options?.headers,
       timeoutMs,
       mode,
+      signingSecret: deps.signingSecret ?? null,
     });
   };
   let result: R;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { AccordError } from '@accord/core';
+import { verifySignature } from '@accord/protocol';
 import { BusinessFailure } from '../participant/failures.js';
 import { startFakeCoordinator, type FakeServer } from '../test-support/fake-server.js';
 import { AccordClient } from './accord-client.js';
@@ -176,5 +177,37 @@ describe('xa', () => {
       });
     });
     assert.equal(server.calls[2]?.headers['accord-mode'], 'tcc');
+  });
+
+  test('with signingSecret, the local-work call is signed for its gid, branch, op and mode', async () => {
+    const signing = new AccordClient({ url: server.url, signingSecret: 'client-secret' });
+    try {
+      await signing.xa(async (xa) => {
+        await xa.branch({
+          local: `${server.url}/try/200`,
+          commit: `${server.url}/commit`,
+          rollback: `${server.url}/rollback`,
+          payload: { n: 3 },
+        });
+      });
+    } finally {
+      await signing.close();
+    }
+    const call = server.calls[2];
+    assert.ok(call);
+    const signature = call.headers['accord-signature'];
+    assert.equal(typeof signature, 'string');
+    const signed = {
+      gid: String(call.headers['accord-gid']),
+      branchId: '01',
+      op: 'try',
+      mode: 'xa',
+    };
+    verifySignature('client-secret', String(signature), signed, call.text);
+    assert.throws(
+      () =>
+        verifySignature('client-secret', String(signature), { ...signed, mode: 'saga' }, call.text),
+      /SIGNATURE_INVALID|does not match/,
+    );
   });
 });

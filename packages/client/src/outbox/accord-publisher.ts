@@ -2,7 +2,7 @@
  * Publishes outbox messages to the Accord coordinator as two-phase messages (msg), so the
  * coordinator delivers their steps with its own retries, parking and dashboard.
  */
-import type { CoordinatorApi } from '../client/accord-client.js';
+import type { CoordinatorApi } from '../client/coordinator-api.js';
 import type { MsgStep } from '../client/msg.js';
 import type { CreateTransactionRequest, TransactionOptionsInput } from '../client/wire-types.js';
 import { PublishError } from './publish-error.js';

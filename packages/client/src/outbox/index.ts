@@ -65,9 +65,16 @@ export {
 export { httpPublisher, type HttpPublisherOptions } from './http-publisher.js';
 export { accordPublisher, type AccordPublisherOptions } from './accord-publisher.js';
 // Types of the other entry points that the outbox's signatures use.
-export type { CoordinatorApi } from '../client/accord-client.js';
+export type { CoordinatorApi } from '../client/coordinator-api.js';
 export type { MsgStep } from '../client/msg.js';
-export type { TransactionOptionsInput } from '../client/wire-types.js';
+export type {
+  AbortOptions,
+  CreateTransactionRequest,
+  RegisterBranchRequest,
+  SubmitOptions,
+  Transaction,
+  TransactionOptionsInput,
+} from '../client/wire-types.js';
 export type { MysqlQueryable } from '../barrier/mysql-barrier.js';
 export type { PgQueryable } from '../barrier/pg-barrier.js';
 export type { SqliteStatementLike, Synchronous } from '../barrier/sqlite-barrier.js';

@@ -1,30 +1,20 @@
 /**
  * Publishes outbox messages to NATS JetStream, with the outbox id as `Nats-Msg-Id` so the
- * stream drops a republished message within its duplicate window.
+ * stream drops a republished message within its duplicate window. The publish itself is
+ * the coordinator's (`@accord/protocol/brokers`).
  */
+import {
+  publishToStream,
+  streamFailure,
+  type JetStreamLike,
+  type NatsHeadersLike,
+  type PubAckLike,
+  type StreamFailureKind,
+} from '@accord/protocol/brokers';
 import { PublishError, type PublishErrorCode } from './publish-error.js';
 import type { OutboxMessage, OutboxPublisher } from './types.js';
 
-/** Headers of a NATS message (what nats' `headers()` returns fits). */
-export interface NatsHeadersLike {
-  set(key: string, value: string): void;
-}
-
-/** The acknowledgement of a JetStream publish (nats' `PubAck` fits). */
-export interface PubAckLike {
-  readonly stream: string;
-  readonly seq: number;
-  readonly duplicate: boolean;
-}
-
-/** What the publisher needs of a JetStream client (`connection.jetstream()`). */
-export interface JetStreamLike {
-  publish(
-    subject: string,
-    payload: Uint8Array,
-    options?: { msgID?: string; timeout?: number; headers?: NatsHeadersLike },
-  ): Promise<PubAckLike>;
-}
+export type { JetStreamLike, NatsHeadersLike, PubAckLike };
 
 /** Options of {@link natsPublisher}. */
 export interface NatsPublisherOptions {
@@ -41,16 +31,14 @@ export interface NatsPublisherOptions {
   onAck?: (ack: PubAckLike, message: OutboxMessage) => void;
 }
 
-const encoder = new TextEncoder();
-
-/** nats error codes with a meaning of their own. */
-const CODES: Partial<Record<string, PublishErrorCode>> = {
+/** The outbox's code for each way a JetStream publish fails. */
+const CODES: Readonly<Record<StreamFailureKind, PublishErrorCode>> = {
   // No responders: no stream captures the subject.
-  '503': 'PUBLISH_UNROUTABLE',
-  TIMEOUT: 'PUBLISH_TIMEOUT',
-  CONNECTION_CLOSED: 'PUBLISH_DISCONNECTED',
-  CONNECTION_DRAINING: 'PUBLISH_DISCONNECTED',
-  DISCONNECT: 'PUBLISH_DISCONNECTED',
+  'no-stream': 'PUBLISH_UNROUTABLE',
+  timeout: 'PUBLISH_TIMEOUT',
+  disconnected: 'PUBLISH_DISCONNECTED',
+  refused: 'PUBLISH_REJECTED',
+  other: 'PUBLISH_REJECTED',
 };
 
 /**
@@ -73,24 +61,21 @@ export function natsPublisher(
   return {
     async publish(message) {
       const subject = subjectOf(message);
-      let hdrs: NatsHeadersLike | undefined;
-      if (options.headers) {
-        hdrs = options.headers();
-        for (const [key, value] of Object.entries(message.headers)) hdrs.set(key, value);
-      }
       let ack: PubAckLike;
       try {
-        ack = await js.publish(subject, encoder.encode(message.payloadJson), {
-          msgID: message.id,
-          timeout,
-          ...(hdrs ? { headers: hdrs } : {}),
-        });
+        ack = await publishToStream(
+          js,
+          subject,
+          { id: message.id, body: message.payloadJson, headers: message.headers },
+          { timeoutMs: timeout, headers: options.headers },
+        );
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        const code = CODES[String((error as { code?: unknown }).code)] ?? 'PUBLISH_REJECTED';
-        throw new PublishError(code, `JetStream publish to "${subject}" failed: ${why}`, {
-          cause: error,
-        });
+        throw new PublishError(
+          CODES[streamFailure(error).kind],
+          `JetStream publish to "${subject}" failed: ${why}`,
+          { cause: error },
+        );
       }
       options.onAck?.(ack, message);
     },

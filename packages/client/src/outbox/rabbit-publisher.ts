@@ -1,41 +1,23 @@
 /**
  * Publishes outbox messages to RabbitMQ through an amqplib confirm channel: persistent,
- * mandatory, `messageId` = the outbox id, and done only once the broker confirms.
+ * mandatory, `messageId` = the outbox id, and done only once the broker confirms. The
+ * publish itself is the coordinator's (`@accord/protocol/brokers`); this file adds the
+ * outbox's channel handling and errors.
  */
+import {
+  ConfirmedChannel,
+  type AmqpPublishOptions,
+  type ConfirmChannelLike,
+  type ConfirmOutcome,
+  type ReturnedMessageLike,
+} from '@accord/protocol/brokers';
 import { PublishError, withTimeout } from './publish-error.js';
 import type { OutboxMessage, OutboxPublisher } from './types.js';
 
-/** A message the broker handed back (amqplib's `Message` fits). */
-export interface ReturnedMessageLike {
-  readonly properties: { readonly messageId?: unknown };
-}
+export type { ConfirmChannelLike, ReturnedMessageLike };
 
 /** The publish options this publisher sets (a subset of amqplib's `Options.Publish`). */
-export interface RabbitPublishOptions {
-  persistent: boolean;
-  mandatory: boolean;
-  messageId: string;
-  contentType: string;
-  type: string;
-  timestamp: number;
-  headers: Record<string, string>;
-}
-
-/**
- * What the publisher needs of an amqplib `ConfirmChannel` (from
- * `connection.createConfirmChannel()`).
- */
-export interface ConfirmChannelLike {
-  publish(
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    options: RabbitPublishOptions,
-    callback: (error: unknown) => void,
-  ): boolean;
-  on(event: 'return' | 'close' | 'error', listener: (value?: unknown) => void): unknown;
-  close(): Promise<void>;
-}
+export type RabbitPublishOptions = AmqpPublishOptions;
 
 /** Opens a fresh confirm channel, e.g. `() => connection.createConfirmChannel()`. */
 export type ConfirmChannelFactory = () => Promise<ConfirmChannelLike>;
@@ -58,31 +40,13 @@ export interface RabbitPublisher extends OutboxPublisher {
   close(): Promise<void>;
 }
 
-/** One channel and what it told us. */
-class ChannelState {
-  /** Message ids the broker returned as unroutable, until their confirm is read. */
-  readonly returned = new Set<string>();
-  closed = false;
-
-  constructor(
-    readonly channel: ConfirmChannelLike,
-    owned: boolean,
-  ) {
-    channel.on('return', (message) => {
-      const id = (message as ReturnedMessageLike | undefined)?.properties.messageId;
-      if (typeof id === 'string') this.returned.add(id);
-    });
-    channel.on('close', () => {
-      this.closed = true;
-    });
-    // A channel we opened is ours to watch: an unheard 'error' would crash the process.
-    // Its 'close' follows and pending confirms fail with "channel closed".
-    if (owned) channel.on('error', () => undefined);
-  }
+/** A confirm channel; one we opened is ours to watch. */
+function track(channel: ConfirmChannelLike, owned: boolean): ConfirmedChannel {
+  // An unheard 'error' would crash the process. Its 'close' follows and pending confirms
+  // fail with "channel closed".
+  if (owned) channel.on('error', () => undefined);
+  return new ConfirmedChannel(channel);
 }
-
-/** amqplib's error for a nack; any other confirm error means the channel closed. */
-const NACKED = 'message nacked';
 
 function disconnected(what: string, cause: unknown): PublishError {
   const why = cause instanceof Error ? cause.message : String(cause);
@@ -114,17 +78,17 @@ export function rabbitPublisher(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const routingKey = options.routingKey ?? ((m: OutboxMessage) => m.topic);
   const factory = typeof source === 'function' ? source : undefined;
-  let current = factory ? undefined : new ChannelState(source as ConfirmChannelLike, false);
-  let opening: Promise<ChannelState> | undefined;
+  let current = factory ? undefined : track(source as ConfirmChannelLike, false);
+  let opening: Promise<ConfirmedChannel> | undefined;
   let shut = false;
 
-  async function channel(): Promise<ChannelState> {
+  async function channel(): Promise<ConfirmedChannel> {
     if (current && (!current.closed || !factory)) return current;
     if (!factory) throw new Error('unreachable: a fixed channel is always current');
     current = undefined;
     opening ??= factory()
       .then((ch) => {
-        const state = new ChannelState(ch, true);
+        const state = track(ch, true);
         if (shut) ch.close().catch(() => undefined);
         else current = state;
         return state;
@@ -138,7 +102,7 @@ export function rabbitPublisher(
     }
   }
 
-  function discard(state: ChannelState): void {
+  function discard(state: ConfirmedChannel): void {
     if (!factory || current !== state) return;
     current = undefined;
     state.channel.close().catch(() => undefined);
@@ -150,51 +114,24 @@ export function rabbitPublisher(
       const state = await channel();
       if (state.closed) throw disconnected('RabbitMQ channel', 'closed');
       const rk = routingKey(message);
-      state.returned.delete(message.id);
-      const confirmed = new Promise<void>((resolve, reject) => {
-        const settle = (error: unknown) => {
-          if (error === null || error === undefined) resolve();
-          else if (error instanceof Error && error.message === NACKED) {
-            reject(
-              new PublishError('PUBLISH_NACKED', `broker refused ${message.id}`, { cause: error }),
-            );
-          } else reject(disconnected('RabbitMQ publish', error)); // "channel closed"
-        };
-        try {
-          state.channel.publish(
-            options.exchange,
-            rk,
-            Buffer.from(message.payloadJson),
-            {
-              persistent: true,
-              mandatory: true,
-              messageId: message.id,
-              contentType: 'application/json',
-              type: message.topic,
-              timestamp: Math.floor(message.createdAt / 1000),
-              headers: { ...message.headers },
-            },
-            settle,
-          );
-        } catch (error) {
-          reject(disconnected('RabbitMQ publish', error));
-        }
-      });
-      try {
-        await withTimeout(confirmed, timeoutMs, `confirm of ${message.id}`);
-      } catch (error) {
+      const outcome = await withTimeout(
+        state.publish(options.exchange, rk, Buffer.from(message.payloadJson), {
+          persistent: true,
+          mandatory: true,
+          messageId: message.id,
+          contentType: 'application/json',
+          type: message.topic,
+          timestamp: Math.floor(message.createdAt / 1000),
+          headers: { ...message.headers },
+        }),
+        timeoutMs,
+        `confirm of ${message.id}`,
+      ).catch((error: unknown) => {
         // A channel that stopped confirming may be wedged: start afresh next time.
         if (error instanceof PublishError && error.code === 'PUBLISH_TIMEOUT') discard(state);
         throw error;
-      }
-      // The broker sends basic.return before the confirm of the same message.
-      if (state.returned.delete(message.id)) {
-        throw new PublishError(
-          'PUBLISH_UNROUTABLE',
-          `no queue is bound to exchange "${options.exchange}" for routing key "${rk}"`,
-          { details: { exchange: options.exchange, routingKey: rk, messageId: message.id } },
-        );
-      }
+      });
+      if (!outcome.ok) throw failure(outcome, message.id, options.exchange, rk);
     },
 
     async close() {
@@ -204,4 +141,27 @@ export function rabbitPublisher(
       if (factory && state && !state.closed) await state.channel.close().catch(() => undefined);
     },
   };
+}
+
+/** The outbox's error for a publish the broker did not confirm. */
+function failure(
+  outcome: Exclude<ConfirmOutcome, { ok: true }>,
+  id: string,
+  exchange: string,
+  routingKey: string,
+): PublishError {
+  switch (outcome.reason) {
+    case 'unroutable':
+      return new PublishError(
+        'PUBLISH_UNROUTABLE',
+        `no queue is bound to exchange "${exchange}" for routing key "${routingKey}"`,
+        { details: { exchange, routingKey, messageId: id } },
+      );
+    case 'nacked':
+      return new PublishError('PUBLISH_NACKED', `broker refused ${id}`, { cause: outcome.error });
+    case 'abandoned':
+      return disconnected('RabbitMQ publish', outcome.message);
+    default:
+      return disconnected('RabbitMQ publish', outcome.error); // "channel closed"
+  }
 }

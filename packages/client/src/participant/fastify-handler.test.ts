@@ -10,7 +10,7 @@ import {
 } from '../test-support/handler-conformance.js';
 import { accordFastifyBodyParser, accordFastifyHandler } from './fastify-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
-import { signPayload } from './signature.js';
+import { signPayload } from '@accord/protocol';
 
 async function start(
   fn: AccordHandlerFn,

@@ -6,7 +6,7 @@ import type { HeadersLike } from './context.js';
 import {
   declaresBody,
   parseJsonBody,
-  processCall,
+  participantCall,
   type AccordHandlerFn,
   type AccordHandlerOptions,
   type IncomingCall,
@@ -96,7 +96,7 @@ function gather(request: FastifyRequestLike): IncomingCall {
 
 /**
  * A Fastify route handler with the behaviour of `accordHandler`: Accord headers parsed,
- * signature verified when `secret` is set (not for `try`), `fn(ctx, body)` called, 200
+ * signature of every call verified when `secret` is set, `fn(ctx, body)` called, 200
  * with its JSON result (204 for none), 409 `BusinessFailure`, 425 `Ongoing`, 500
  * otherwise. With a `secret`, register {@link accordFastifyBodyParser} first so the raw
  * body is kept.
@@ -110,8 +110,9 @@ export function accordFastifyHandler<B = unknown, R = unknown>(
   fn: AccordHandlerFn<B, R>,
   options: AccordHandlerOptions = {},
 ): (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<FastifyReplyLike> {
+  const processCall = participantCall(fn, options);
   return async (request, reply) => {
-    const out = serialiseReply(await processCall(fn, options, gather(request)));
+    const out = serialiseReply(await processCall(gather(request)));
     reply.code(out.status);
     for (const [name, value] of Object.entries(out.headers)) reply.header(name, value);
     return reply.send(out.text === '' ? undefined : out.text);

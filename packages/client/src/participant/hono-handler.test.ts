@@ -12,7 +12,7 @@ import {
 } from '../test-support/handler-conformance.js';
 import { accordFetchHandler, accordHonoHandler } from './hono-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
-import { signPayload } from './signature.js';
+import { signPayload } from '@accord/protocol';
 
 async function listen(app: Hono): Promise<RunningParticipant> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -6,9 +6,10 @@ import { AccordError } from '@accord/core';
 import type { HeadersLike } from './context.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
-  processCall,
+  participantCall,
   type AccordHandlerFn,
   type AccordHandlerOptions,
+  type CallProcessor,
 } from './process-call.js';
 import { rejectionReply, type Reply } from './reply.js';
 import { serialiseReply } from './send-reply.js';
@@ -62,9 +63,8 @@ function toResponse(reply: Reply): Response {
   });
 }
 
-async function answer<B, R>(
-  fn: AccordHandlerFn<B, R>,
-  options: AccordHandlerOptions,
+async function answer(
+  processCall: CallProcessor,
   headers: HeadersLike,
   read: () => Promise<Uint8Array>,
 ): Promise<Response> {
@@ -74,13 +74,13 @@ async function answer<B, R>(
   } catch (error) {
     return toResponse(rejectionReply(error));
   }
-  return toResponse(await processCall(fn, options, { headers, raw, rawMissingHint: '' }));
+  return toResponse(await processCall({ headers, raw, rawMissingHint: '' }));
 }
 
 /**
  * A participant route for any Fetch-API server (`(request) => Response`), with the
- * behaviour of `accordHandler`: Accord headers parsed, signature verified when `secret`
- * is set (not for `try`), `fn(ctx, body)` called, 200 with its JSON result (204 for
+ * behaviour of `accordHandler`: Accord headers parsed, the signature of every call
+ * verified when `secret` is set, `fn(ctx, body)` called, 200 with its JSON result (204 for
  * none), 409 `BusinessFailure`, 425 `Ongoing`, 500 otherwise; 413 past `maxBodyBytes`.
  *
  * @example
@@ -91,7 +91,8 @@ export function accordFetchHandler<B = unknown, R = unknown>(
   options: AccordHandlerOptions = {},
 ): (request: FetchRequestLike) => Promise<Response> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return (request) => answer(fn, options, request.headers, () => readStream(request.body, limit));
+  const processCall = participantCall(fn, options);
+  return (request) => answer(processCall, request.headers, () => readStream(request.body, limit));
 }
 
 /**
@@ -108,8 +109,9 @@ export function accordHonoHandler<B = unknown, R = unknown>(
   options: AccordHandlerOptions = {},
 ): (c: HonoContextLike) => Promise<Response> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const processCall = participantCall(fn, options);
   return (c) =>
-    answer(fn, options, c.req.raw.headers, async () => {
+    answer(processCall, c.req.raw.headers, async () => {
       if (!c.req.raw.bodyUsed) return readStream(c.req.raw.body, limit);
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.byteLength > limit) {

@@ -16,13 +16,16 @@ export {
   type HeadersLike,
 } from './context.js';
 export {
+  ReplayGuard,
   signPayload,
   verifySignature,
   SIGNATURE_TOLERANCE_MS,
+  type ReplayCheck,
+  type ReplayGuardOptions,
   type SignatureProblem,
   type SignedCall,
   type VerifyOptions,
-} from './signature.js';
+} from '@accord/protocol';
 export { BusinessFailure, Ongoing } from './failures.js';
 export { TextReply, textReply } from './reply.js';
 export {

@@ -11,7 +11,7 @@ import {
 } from '../test-support/handler-conformance.js';
 import { accordHandler, type NodeRequestLike } from './node-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
-import { signPayload } from './signature.js';
+import { signPayload } from '@accord/protocol';
 
 type Middleware = (req: NodeRequestLike, res: ServerResponse) => void;
 
@@ -101,7 +101,7 @@ describe('node:http handler behind Express-style body parsers', () => {
         url,
         accordHeaders('check', {
           'accord-mode': 'msg',
-          'accord-signature': signPayload(SECRET, callOf('check'), ''),
+          'accord-signature': signPayload(SECRET, callOf('check', 'msg'), ''),
         }),
       );
       assert.equal(res.status, 200);

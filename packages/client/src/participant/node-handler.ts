@@ -6,7 +6,7 @@ import { AccordError } from '@accord/core';
 import {
   DEFAULT_MAX_BODY_BYTES,
   declaresBody,
-  processCall,
+  participantCall,
   type AccordHandlerFn,
   type AccordHandlerOptions,
   type IncomingCall,
@@ -56,7 +56,7 @@ async function gather(req: NodeRequestLike, limit: number): Promise<IncomingCall
 /**
  * A participant route for `node:http` (`http.createServer(handler)`) and Express
  * (`app.post('/withdraw', handler)`). It parses the Accord headers, verifies the signature
- * when `secret` is set (not for `try`), parses the JSON body (Express's `req.body` is used
+ * of every call when `secret` is set, parses the JSON body (Express's `req.body` is used
  * when already parsed), calls `fn(ctx, body)` and answers 200 with its JSON result (204
  * when it returns nothing), 409 for `BusinessFailure`, 425 for `Ongoing`, 500 otherwise
  * (message only). Bad headers are 400, a bad signature 401.
@@ -78,12 +78,13 @@ export function accordHandler<B = unknown, R = unknown>(
   options: AccordHandlerOptions = {},
 ): (req: NodeRequestLike, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const processCall = participantCall(fn, options);
   return (req, res) => {
     void (async () => {
       let reply: Reply;
       let close = false;
       try {
-        reply = await processCall(fn, options, await gather(req, limit));
+        reply = await processCall(await gather(req, limit));
       } catch (error) {
         // Reading the body failed (too large, aborted): the rest of it is never read.
         reply = rejectionReply(error);

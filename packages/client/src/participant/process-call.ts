@@ -6,7 +6,7 @@
 import { AccordError } from '@accord/core';
 import { readAccordContext, headerValue, type AccordContext, type HeadersLike } from './context.js';
 import { errorReply, rejectionReply, successReply, type Reply } from './reply.js';
-import { verifySignature } from './signature.js';
+import { ReplayGuard, verifySignature } from '@accord/protocol';
 
 /**
  * The business function of a participant route: gets the context and the parsed JSON body
@@ -21,12 +21,20 @@ export type AccordHandlerFn<B = unknown, R = unknown> = (
 /** Options shared by the participant handlers. */
 export interface AccordHandlerOptions {
   /**
-   * Verify `Accord-Signature` on every call except `try` (which the client makes
-   * unsigned). Several secrets may be given during a rotation.
+   * Verify `Accord-Signature` on every call, `try` included (the SDK client signs its tries
+   * when given the same secret as `signingSecret`): a call without a valid signature, or
+   * one already accepted, is answered 401 `SIGNATURE_INVALID`. Several secrets may be
+   * given during a rotation.
    */
   secret?: string | readonly string[];
   /** Largest accepted clock distance of a signature, ms (default 300000). */
   toleranceMs?: number;
+  /**
+   * Where accepted signatures are remembered so that a replay is refused (default: a
+   * `ReplayGuard` of this helper's own). Share one among a service's routes to also refuse
+   * a call replayed to another route.
+   */
+  replayGuard?: ReplayGuard;
   /** Largest body read, bytes (default 1 MiB); more is answered 413. */
   maxBodyBytes?: number;
   /** The clock for signature checks (default `Date.now`). */
@@ -71,36 +79,50 @@ export function parseJsonBody(raw: Uint8Array): unknown {
   }
 }
 
+/** Runs one participant call end to end and returns the answer to send; never throws. */
+export type CallProcessor = (call: IncomingCall) => Promise<Reply>;
+
 /**
- * Runs one participant call end to end and returns the answer to send; never throws.
+ * The processor of one participant helper: headers → context, signature check (every op,
+ * and each signature at most once), body parse, business call, answer.
  *
  * @example
- * const reply = await processCall(fn, { secret }, { headers, raw, rawMissingHint: '' });
+ * const process = participantCall(fn, { secret });
+ * const reply = await process({ headers, raw, rawMissingHint: '' });
  */
-export async function processCall<B, R>(
+export function participantCall<B, R>(
   fn: AccordHandlerFn<B, R>,
   options: AccordHandlerOptions,
-  call: IncomingCall,
-): Promise<Reply> {
-  let ctx: AccordContext;
-  let body: unknown;
-  try {
-    ctx = readAccordContext(call.headers);
-    if (options.secret !== undefined && ctx.op !== 'try') {
-      if (call.raw === undefined) throw new Error(call.rawMissingHint);
-      const header = headerValue(call.headers, 'accord-signature');
-      verifySignature(options.secret, header, ctx, call.raw, {
-        ...(options.toleranceMs !== undefined && { toleranceMs: options.toleranceMs }),
-        now: (options.now ?? Date.now)(),
-      });
+): CallProcessor {
+  const replay =
+    options.secret === undefined
+      ? undefined
+      : (options.replayGuard ??
+        new ReplayGuard(
+          options.toleranceMs !== undefined ? { windowMs: options.toleranceMs } : {},
+        ));
+  return async (call) => {
+    let ctx: AccordContext;
+    let body: unknown;
+    try {
+      ctx = readAccordContext(call.headers);
+      if (options.secret !== undefined) {
+        if (call.raw === undefined) throw new Error(call.rawMissingHint);
+        const header = headerValue(call.headers, 'accord-signature');
+        verifySignature(options.secret, header, ctx, call.raw, {
+          ...(options.toleranceMs !== undefined && { toleranceMs: options.toleranceMs }),
+          now: (options.now ?? Date.now)(),
+          ...(replay !== undefined && { replay }),
+        });
+      }
+      body = call.raw !== undefined ? parseJsonBody(call.raw) : call.parsed;
+    } catch (error) {
+      return rejectionReply(error);
     }
-    body = call.raw !== undefined ? parseJsonBody(call.raw) : call.parsed;
-  } catch (error) {
-    return rejectionReply(error);
-  }
-  try {
-    return successReply(await fn(ctx, body as B));
-  } catch (error) {
-    return errorReply(error);
-  }
+    try {
+      return successReply(await fn(ctx, body as B));
+    } catch (error) {
+      return errorReply(error);
+    }
+  };
 }

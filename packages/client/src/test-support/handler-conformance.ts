@@ -1,6 +1,7 @@
 /**
- * One set of cases every participant adapter (node:http, Fastify) must pass, run against a
- * real server by each adapter's test file. Not part of the public API.
+ * One set of cases every participant adapter (node:http and Express, Fastify, Hono and
+ * Fetch) must pass, run against a real server by each adapter's test file. Not part of the
+ * public API.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +10,7 @@ import type { AccordContext } from '../participant/context.js';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
 import { textReply } from '../participant/reply.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from '../participant/process-call.js';
-import { signPayload } from '../participant/signature.js';
+import { signPayload } from '@accord/protocol';
 
 /** A running participant server with one route at `/p`. */
 export interface RunningParticipant {
@@ -25,20 +26,25 @@ export type StartParticipant = (
 
 const SECRET = 'conformance-secret';
 
+/** The mode {@link accordHeaders} sends with an op. */
+function modeOf(op: string): string {
+  return op === 'try' || op === 'confirm' || op === 'cancel' ? 'tcc' : 'saga';
+}
+
 /** Accord headers of a branch call. */
 export function accordHeaders(op = 'action', extra: Record<string, string> = {}) {
   return {
     'accord-gid': 'g-1',
     'accord-branch': '01',
     'accord-op': op,
-    'accord-mode': op === 'try' || op === 'confirm' || op === 'cancel' ? 'tcc' : 'saga',
+    'accord-mode': modeOf(op),
     ...extra,
   };
 }
 
 /** The identity a signature binds for a call made with {@link accordHeaders}. */
-export function callOf(op: string) {
-  return { gid: 'g-1', branchId: '01', op };
+export function callOf(op: string, mode = modeOf(op)) {
+  return { gid: 'g-1', branchId: '01', op, mode };
 }
 
 /** POSTs to a participant; `body` is sent verbatim (string) with a JSON content type. */
@@ -169,7 +175,8 @@ export function handlerConformance(name: string, start: StartParticipant): void 
         invalid: signPayload('wrong-secret', callOf('confirm'), body),
         stale: signPayload(SECRET, callOf('confirm'), body, Date.now() - 301_000),
         tampered: signPayload(SECRET, callOf('confirm'), '{"amount":8}'),
-        replayed: signPayload(SECRET, callOf('cancel'), body),
+        otherOp: signPayload(SECRET, callOf('cancel'), body),
+        otherMode: signPayload(SECRET, callOf('confirm', 'saga'), body),
       };
       for (const [what, signature] of Object.entries(problems)) {
         const res = await post(
@@ -186,18 +193,75 @@ export function handlerConformance(name: string, start: StartParticipant): void 
       assert.equal(seen.length, 1, 'only the valid call reached the business function');
     });
 
-    test('signatures: a body-less call is signed over the empty string; try is not checked', async () => {
+    test('signatures: a body-less call is signed over the empty string', async () => {
       behaviour = () => ({ ok: true });
       const check = await post(
         signed.url,
         accordHeaders('check', {
           'accord-mode': 'msg',
-          'accord-signature': signPayload(SECRET, callOf('check'), ''),
+          'accord-signature': signPayload(SECRET, callOf('check', 'msg'), ''),
         }),
       );
       assert.equal(check.status, 200);
-      const tryCall = await post(signed.url, accordHeaders('try'), '{"n":1}');
-      assert.equal(tryCall.status, 200);
+    });
+
+    test('signatures: try is checked like every op; an unsigned try is 401', async () => {
+      behaviour = () => ({ ok: true });
+      seen.length = 0;
+      const body = '{"n":1}';
+      const unsigned = await post(signed.url, accordHeaders('try'), body);
+      assert.equal(unsigned.status, 401);
+      assert.deepEqual(unsigned.json, {
+        error: { code: 'SIGNATURE_INVALID', message: 'Accord-Signature is missing' },
+      });
+      const tried = await post(
+        signed.url,
+        accordHeaders('try', { 'accord-signature': signPayload(SECRET, callOf('try'), body) }),
+        body,
+      );
+      assert.equal(tried.status, 200);
+      assert.equal(seen.length, 1, 'only the signed try reached the business function');
+    });
+
+    test('signatures: the mode is signed; a call moved to another mode is 401', async () => {
+      seen.length = 0;
+      const body = '{"n":2}';
+      const signature = signPayload(SECRET, callOf('action', 'saga'), body);
+      const moved = await post(
+        signed.url,
+        accordHeaders('action', { 'accord-mode': 'msg', 'accord-signature': signature }),
+        body,
+      );
+      assert.equal(moved.status, 401);
+      assert.match(moved.text, /does not match this call \(gid, branch, op, mode\)/);
+      assert.equal(seen.length, 0);
+    });
+
+    test('signatures: an exact replay of an accepted call is 401, a re-signed one passes', async () => {
+      behaviour = () => ({ ok: true });
+      seen.length = 0;
+      const body = '{"amount":9}';
+      const headers = accordHeaders('cancel', {
+        'accord-signature': signPayload(SECRET, callOf('cancel'), body),
+      });
+      assert.equal((await post(signed.url, headers, body)).status, 200);
+      const replayed = await post(signed.url, headers, body);
+      assert.equal(replayed.status, 401);
+      assert.deepEqual(replayed.json, {
+        error: {
+          code: 'SIGNATURE_INVALID',
+          message: 'Accord-Signature was already used: a replayed call is refused',
+        },
+      });
+      const resent = await post(
+        signed.url,
+        accordHeaders('cancel', {
+          'accord-signature': signPayload(SECRET, callOf('cancel'), body),
+        }),
+        body,
+      );
+      assert.equal(resent.status, 200, 'a retry is signed afresh');
+      assert.equal(seen.length, 2);
     });
   });
 }

@@ -30,7 +30,7 @@ function assertAccordHeaders(headers: (name: string) => string | undefined, body
   assert.equal(headers('x-tenant'), 't1');
   assert.match(headers('traceparent') ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   // What a participant using the SDK checks: the signature binds this call and its body.
-  const call = { gid: tx.gid, branchId: 'b1', op: 'action' };
+  const call = { gid: tx.gid, branchId: 'b1', op: 'action', mode: 'msg' };
   verifySignature(SECRET, headers('accord-signature'), call, body, { now: NOW });
   assert.throws(() =>
     verifySignature(SECRET, headers('accord-signature'), { ...call, op: 'check' }, body, {

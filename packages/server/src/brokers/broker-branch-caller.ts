@@ -5,12 +5,12 @@
  * failure (a repeat carries the same message id, so consumers and JetStream can dedupe).
  */
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
-import { ACCORD_HEADERS, systemClock } from '@accord/core';
-import { traceparentFor, type BranchCall } from '../outbound/branch-caller.js';
-import { signatureHeader } from '../outbound/signature.js';
+import { systemClock } from '@accord/core';
+import { branchCallHeaders } from '@accord/protocol';
+import { errorText, type BrokerMessage } from '@accord/protocol/brokers';
+import type { BranchCall } from '../engine/branch-call.js';
 import type { BrokerRegistry } from './broker-registry.js';
 import { BrokerTargetError, parseBrokerTarget, type BrokerTarget } from './broker-target.js';
-import { errorText, type BrokerMessage } from './publisher.js';
 
 /** Settings of a {@link BrokerBranchCaller}. */
 export interface BrokerBranchCallerOptions {
@@ -67,22 +67,15 @@ export class BrokerBranchCaller implements BranchCall {
   }
 
   private message(tx: TransactionRecord, op: BranchOp): BrokerMessage {
-    const headers: Record<string, string> = {
-      ...tx.options.headers,
-      [ACCORD_HEADERS.gid]: tx.gid,
-      [ACCORD_HEADERS.branch]: op.branchId,
-      [ACCORD_HEADERS.op]: op.op,
-      [ACCORD_HEADERS.mode]: tx.mode,
-      [ACCORD_HEADERS.traceparent]: traceparentFor(tx.gid),
-    };
-    if (this.options.signingSecret !== null) {
-      headers[ACCORD_HEADERS.signature] = signatureHeader(
-        this.options.signingSecret,
-        { gid: tx.gid, branchId: op.branchId, op: op.op },
-        op.payload,
-        this.clock.now(),
-      );
-    }
+    const headers = branchCallHeaders(
+      { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
+      op.payload,
+      {
+        extra: tx.options.headers,
+        signingSecret: this.options.signingSecret,
+        now: this.clock.now(),
+      },
+    );
     return { id: brokerMessageId(tx, op), body: op.payload, headers };
   }
 }

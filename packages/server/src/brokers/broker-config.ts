@@ -2,6 +2,9 @@
  * The `ACCORD_BROKERS` setting: named message brokers that msg steps and notifications may
  * target with `broker://<name>/...` instead of an HTTP URL.
  */
+import { redactBrokerUrl } from '@accord/protocol/brokers';
+
+export { redactBrokerUrl };
 
 /** Kinds of broker the coordinator can publish to. */
 export type BrokerKind = 'rabbitmq' | 'nats';
@@ -98,25 +101,6 @@ export function checkBrokerUrl(url: string): string | null {
     return 'a NATS URL takes no path';
   }
   return null;
-}
-
-/**
- * The URL with its secret hidden: the password becomes `***`, and so does a NATS token
- * (a user name without a password). Unparseable input is redacted by pattern.
- *
- * @example
- * redactBrokerUrl('amqp://app:s3cret@mq:5672/prod'); // 'amqp://app:***@mq:5672/prod'
- */
-export function redactBrokerUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@');
-  }
-  if (parsed.password !== '') parsed.password = '***';
-  else if (parsed.username !== '' && brokerKindOf(url) === 'nats') parsed.username = '***';
-  return parsed.toString();
 }
 
 function redactEntry(entry: string): string {

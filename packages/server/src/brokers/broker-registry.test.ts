@@ -69,4 +69,13 @@ describe('broker registry', () => {
       message: 'the broker registry is closed',
     });
   });
+
+  it('refuses a target of the wrong shape for its broker without connecting', async () => {
+    const registry = new BrokerRegistry(configs);
+    const rabbit = await registry.publish(target('broker://events/only-one'), message, 300);
+    assert.match(rabbit.ok ? '' : rabbit.message, /a RabbitMQ target must be/);
+    const nats = await registry.publish(target('broker://stream/a/b'), message, 2000);
+    assert.match(nats.ok ? '' : nats.message, /a NATS target must be broker:\/\/stream\/<subject>/);
+    await registry.close();
+  });
 });

@@ -4,9 +4,16 @@
  * client library (amqplib, nats) is not even loaded.
  */
 import type { Clock } from '@accord/core';
+import { errorText, type BrokerMessage, type PublishResult } from '@accord/protocol/brokers';
 import type { BrokerConfig } from './broker-config.js';
-import { brokerTargetProblem, unknownBroker, type BrokerTarget } from './broker-target.js';
-import type { BrokerMessage, Publisher, PublishResult } from './publisher.js';
+import {
+  brokerTargetProblem,
+  natsSubject,
+  rabbitDestination,
+  unknownBroker,
+  type BrokerTarget,
+} from './broker-target.js';
+import type { Publisher } from './publisher.js';
 
 /** Settings shared by the publishers of a {@link BrokerRegistry}. */
 export interface BrokerRegistryOptions {
@@ -85,25 +92,46 @@ export class BrokerRegistry {
   }
 }
 
-/** The built-in publisher of a broker, whose module is imported on the first publish. */
+/**
+ * The built-in publisher of a broker: the shared RabbitMQ or NATS publisher, whose module
+ * (and driver) is imported on the first publish, behind the target's destination.
+ */
 function builtIn(config: BrokerConfig, options: BrokerRegistryOptions): Publisher {
   const { name, url } = config;
   const { clock, connectTimeoutMs, reconnectWaitMs } = options;
-  let loaded: Promise<Publisher> | undefined;
-  const load = (): Promise<Publisher> =>
-    (loaded ??=
-      config.kind === 'rabbitmq'
-        ? import('./rabbitmq-publisher.js').then(
-            ({ RabbitPublisher }) => new RabbitPublisher({ name, url, clock, connectTimeoutMs }),
-          )
-        : import('./nats-publisher.js').then(
-            ({ NatsPublisher }) =>
-              new NatsPublisher({ name, url, connectTimeoutMs, reconnectWaitMs }),
-          ));
+  type Send = (
+    target: BrokerTarget,
+    message: BrokerMessage,
+    timeoutMs: number,
+  ) => Promise<PublishResult>;
+  let loaded: Promise<{ send: Send; close(): Promise<void> }> | undefined;
+  const load = () =>
+    (loaded ??= import('@accord/protocol/brokers').then(({ RabbitPublisher, NatsPublisher }) => {
+      if (config.kind === 'rabbitmq') {
+        const rabbit = new RabbitPublisher({ name, url, clock, connectTimeoutMs });
+        return {
+          send: (target, message, timeoutMs) =>
+            rabbit.publish(rabbitDestination(target), message, timeoutMs),
+          close: () => rabbit.close(),
+        };
+      }
+      const nats = new NatsPublisher({ name, url, connectTimeoutMs, reconnectWaitMs });
+      return {
+        send: (target, message, timeoutMs) => nats.publish(natsSubject(target), message, timeoutMs),
+        close: () => nats.close(),
+      };
+    }));
   return {
     kind: config.kind,
-    publish: async (target, message, timeoutMs) =>
-      (await load()).publish(target, message, timeoutMs),
+    publish: async (target, message, timeoutMs) => {
+      const { send } = await load();
+      try {
+        return await send(target, message, timeoutMs);
+      } catch (error) {
+        // The target's shape for this kind of broker (the publishers themselves never throw).
+        return { ok: false, message: errorText(error) };
+      }
+    },
     close: async () => {
       if (loaded) await (await loaded).close();
     },

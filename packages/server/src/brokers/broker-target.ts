@@ -9,6 +9,7 @@
  * Path segments are percent-decoded, so a `/` inside an exchange or routing key is `%2F`.
  */
 import { AccordError } from '@accord/core';
+import type { RabbitDestination } from '@accord/protocol/brokers';
 import { BROKER_NAME_PATTERN, type BrokerConfig, type BrokerKind } from './broker-config.js';
 
 /** A parsed `broker://` target, not yet checked against the configured brokers. */
@@ -21,12 +22,7 @@ export interface BrokerTarget {
   readonly segments: readonly string[];
 }
 
-/** Where a RabbitMQ target publishes. */
-export interface RabbitDestination {
-  /** Exchange name; `''` is the default exchange. */
-  readonly exchange: string;
-  readonly routingKey: string;
-}
+export type { RabbitDestination };
 
 /** A malformed or unusable broker target; the message says precisely why. */
 export class BrokerTargetError extends AccordError {

@@ -15,7 +15,7 @@ const USAGE = `usage:
   accord tx retry <gid>
   accord tx resolve <gid> --status succeeded|failed --reason "…"
 
-Environment: ACCORD_HOST, ACCORD_PORT, ACCORD_DATA_DIR, ACCORD_STORE, ACCORD_TOKEN, … (see README).
+Environment: ACCORD_HOST, ACCORD_PORT, ACCORD_DATA_DIR, ACCORD_STORE, ACCORD_TOKEN, … (see docs/config.md).
 tx commands talk to ACCORD_URL (default http://127.0.0.1:7070) with ACCORD_ADMIN_TOKEN or ACCORD_TOKEN.`;
 
 async function serve(args: string[]): Promise<void> {

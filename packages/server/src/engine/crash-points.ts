@@ -3,6 +3,7 @@
  * process kills itself with SIGKILL, as abruptly as a power cut. Configured with
  * `ACCORD_CRASH_POINTS=name` (first hit) or `name@N` (N-th hit); unset in production.
  */
+import { ConfigError } from '../common/config-error.js';
 
 /** Points the engine passes through. */
 export type CrashPointName =
@@ -27,8 +28,8 @@ export const CRASH_POINTS: readonly CrashPointName[] = [
 ];
 
 /**
- * Reads one `name` or `name@N` spec. Throws an `Error` saying what is wrong (the caller
- * names the setting).
+ * Reads one `name` or `name@N` spec. Throws a {@link ConfigError} naming
+ * `ACCORD_CRASH_POINTS` and saying what is wrong.
  *
  * @example
  * parseCrashPoint('after-create@3'); // { name: 'after-create', nth: 3 }
@@ -36,11 +37,15 @@ export const CRASH_POINTS: readonly CrashPointName[] = [
 export function parseCrashPoint(spec: string): { name: CrashPointName; nth: number } {
   const [name = '', nth, extra] = spec.split('@');
   if (!CRASH_POINTS.includes(name as CrashPointName)) {
-    throw new Error(`unknown point "${name}" (known: ${CRASH_POINTS.join(', ')})`);
+    throw new ConfigError(
+      `ACCORD_CRASH_POINTS: unknown point "${name}" (known: ${CRASH_POINTS.join(', ')})`,
+    );
   }
   const n = nth === undefined ? 1 : Number(nth);
   if (extra !== undefined || !Number.isInteger(n) || n < 1) {
-    throw new Error(`"${spec}": the count after @ must be a whole number from 1`);
+    throw new ConfigError(
+      `ACCORD_CRASH_POINTS: "${spec}": the count after @ must be a whole number from 1`,
+    );
   }
   return { name: name as CrashPointName, nth: n };
 }
@@ -50,7 +55,7 @@ export class CrashPoints {
   private readonly targets = new Map<string, number>();
   private readonly hits = new Map<string, number>();
 
-  /** Throws an `Error` for a spec {@link parseCrashPoint} refuses. */
+  /** Throws a {@link ConfigError} for a spec {@link parseCrashPoint} refuses. */
   constructor(
     specs: readonly string[],
     private readonly kill: () => void = defaultKill,

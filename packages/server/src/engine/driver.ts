@@ -15,7 +15,7 @@ import type {
   TransactionSnapshot,
 } from '@accord/core';
 import { AccordError, isTerminal, transition } from '@accord/core';
-import type { BranchCall } from '../outbound/branch-caller.js';
+import type { BranchCall } from './branch-call.js';
 import type { CrashPoints } from './crash-points.js';
 import type { GroupCommitter } from './group-committer.js';
 import { callDeadline, LeaseCalls } from './lease-calls.js';

@@ -16,7 +16,7 @@ import type {
   TransactionSnapshot,
 } from '@accord/core';
 import { AccordError, createSnapshot, isTerminal, rulesOf, transition } from '@accord/core';
-import type { BranchCall } from '../outbound/branch-caller.js';
+import type { BranchCall } from './branch-call.js';
 import type { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
 import { GroupCommitter } from './group-committer.js';

@@ -384,6 +384,10 @@ describe('native API input handling', () => {
     assert.match(metrics.body, /^accord_process_cpu_seconds_total \d/m);
     assert.match(metrics.body, /^accord_nodejs_eventloop_lag_seconds \d/m);
     assert.doesNotMatch(metrics.body, /accord_process_process_|accord_process_nodejs_/);
+    // The process metrics are added on the first scrape; later scrapes keep one copy.
+    const again = await server.app.inject({ url: '/metrics' });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.body.match(/^# TYPE accord_process_cpu_seconds_total /gm)?.length, 1);
     const openapi = await server.app.inject({ url: '/openapi.json' });
     const doc = openapi.json<{ openapi: string; paths: Record<string, unknown> }>();
     assert.match(doc.openapi, /^3\./);

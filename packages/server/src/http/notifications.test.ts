@@ -177,7 +177,7 @@ describe('best-effort notifications (server, injected clock)', () => {
     verifySignature(
       'notify-secret',
       first.signature,
-      { gid: id, branchId: 'notify', op: 'action' },
+      { gid: id, branchId: 'notify', op: 'action', mode: 'notify' },
       first.body,
       {
         now: START,

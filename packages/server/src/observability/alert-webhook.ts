@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Alert, Clock, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
-import { signatureHeader, type SignedCall } from '../outbound/signature.js';
+import { signPayload, type SignedCall } from '@accord/protocol';
 
 /** Settings of the webhook. */
 export interface AlertWebhookOptions {
@@ -55,14 +55,16 @@ export function withAlertWebhook(
         gid: alert.gid,
         branchId: alert.branchId,
         op: ALERT_OP,
+        mode: tx.mode,
       });
     },
   };
 }
 
 /**
- * The `Accord-Op` of alert webhook calls; with `Accord-Gid` and `Accord-Branch` it is
- * what the signature binds (verify with the SDK's `verifySignature`).
+ * The `Accord-Op` of alert webhook calls; with `Accord-Gid`, `Accord-Branch` and
+ * `Accord-Mode` (the transaction's mode) it is what the signature binds (verify with the
+ * SDK's `verifySignature`).
  */
 export const ALERT_OP = 'alert';
 
@@ -82,9 +84,10 @@ async function deliver(
         [ACCORD_HEADERS.gid]: call.gid,
         [ACCORD_HEADERS.branch]: call.branchId,
         [ACCORD_HEADERS.op]: call.op,
+        [ACCORD_HEADERS.mode]: call.mode,
       };
       if (options.signingSecret !== null) {
-        headers[ACCORD_HEADERS.signature] = signatureHeader(
+        headers[ACCORD_HEADERS.signature] = signPayload(
           options.signingSecret,
           call,
           body,

@@ -1,6 +1,7 @@
 /** Prometheus metrics of the coordinator (prom-client), fed by the engine observer. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '@accord/core';
+import * as prom from './prom-client-parts.js';
 
 /** The coordinator's metric instruments, on a registry of their own. */
 export interface Metrics {
@@ -16,51 +17,68 @@ export interface Metrics {
   readonly purged: Counter;
 }
 
+/**
+ * A registry that adds prom-client's process metrics (CPU, memory, event loop, GC) on its
+ * first scrape rather than at start-up, keeping their cost out of the coordinator's cold
+ * start. CPU and memory figures are read from the process when scraped, so they are
+ * complete; event-loop and GC histograms count from the first scrape on.
+ */
+class RegistryWithProcessMetrics extends prom.Registry {
+  #processMetrics = false;
+
+  override async metrics(): Promise<string> {
+    if (!this.#processMetrics) {
+      this.#processMetrics = true;
+      // prom-client's names already start with `process_` / `nodejs_`: the prefix is only
+      // `accord_`, giving `accord_process_cpu_seconds_total`, `accord_nodejs_heap_size_used_bytes`.
+      prom.loadDefaultMetrics()({ register: this, prefix: 'accord_' });
+    }
+    return super.metrics();
+  }
+}
+
 /** Creates the instruments; `parked` and `active` are read from their sources at scrape time. */
 export function createMetrics(store: Store, activeCount: () => number): Metrics {
-  const registry = new Registry();
-  // prom-client's names already start with `process_` / `nodejs_`: the prefix is only
-  // `accord_`, giving `accord_process_cpu_seconds_total`, `accord_nodejs_heap_size_used_bytes`.
-  collectDefaultMetrics({ register: registry, prefix: 'accord_' });
+  const registry = new RegistryWithProcessMetrics();
   return {
     registry,
-    transactions: new Counter({
+    transactions: new prom.Counter({
       name: 'accord_transactions_total',
       help: 'Transactions that reached a terminal status, by mode and status.',
       labelNames: ['mode', 'status'],
       registers: [registry],
     }),
-    branchCalls: new Histogram({
+    branchCalls: new prom.Histogram({
       name: 'accord_branch_call_seconds',
       help: 'Latency of branch calls, by op and outcome.',
       labelNames: ['op', 'outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    retries: new Counter({
+    retries: new prom.Counter({
       name: 'accord_branch_retries_total',
       help: 'Branch calls that will be retried (unknown outcome, refusal of a must-succeed op, ongoing).',
       labelNames: ['op'],
       registers: [registry],
     }),
-    parkedTotal: new Counter({
+    parkedTotal: new prom.Counter({
       name: 'accord_parked_total',
       help: 'Transactions that parked because an op exhausted its retry budget.',
       labelNames: ['mode'],
       registers: [registry],
     }),
-    storeWrites: new Histogram({
+    storeWrites: new prom.Histogram({
       name: 'accord_store_write_seconds',
       help: 'Latency of one (group) write to the store.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
-    dueLag: new Gauge({
+    dueLag: new prom.Gauge({
       name: 'accord_due_lag_seconds',
       help: 'How overdue the most overdue transaction was at the last claim.',
       registers: [registry],
     }),
-    active: new Gauge({
+    active: new prom.Gauge({
       name: 'accord_active_transactions',
       help: 'Transactions this instance is driving now.',
       registers: [registry],
@@ -68,12 +86,12 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
         this.set(activeCount());
       },
     }),
-    leasesLost: new Counter({
+    leasesLost: new prom.Counter({
       name: 'accord_leases_lost_total',
       help: 'Transactions this instance stopped driving: lease lost or running out, or the store failed.',
       registers: [registry],
     }),
-    purged: new Counter({
+    purged: new prom.Counter({
       name: 'accord_purged_transactions_total',
       help: 'Terminal transactions deleted by retention.',
       registers: [registry],
@@ -83,7 +101,7 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
 
 /** Registers the parked gauge, read from the store at scrape time. */
 export function registerParkedGauge(metrics: Metrics, store: Store): void {
-  new Gauge({
+  new prom.Gauge({
     name: 'accord_parked_transactions',
     help: 'Non-terminal transactions waiting for an operator.',
     registers: [metrics.registry],

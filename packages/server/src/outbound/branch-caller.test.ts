@@ -105,7 +105,7 @@ describe('HTTP branch calls against a real server', () => {
     assert.match(String(last.headers['traceparent']), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     // The SDK's verifier accepts it for this call, and for no other op.
     const signature = String(last.headers['accord-signature']);
-    const call = { gid: 'g-1', branchId: 'b1', op: 'action' };
+    const call = { gid: 'g-1', branchId: 'b1', op: 'action', mode: 'saga' };
     verifySignature('secret-1', signature, call, last.body);
     assert.throws(() =>
       verifySignature('secret-1', signature, { ...call, op: 'compensate' }, last.body),

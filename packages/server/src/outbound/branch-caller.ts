@@ -2,11 +2,11 @@
  * Calls branch targets over HTTP with keep-alive pools, per-call timeouts, signatures
  * and trace context, and classifies each reply by the native protocol.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Agent, request } from 'undici';
 import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
-import { ACCORD_HEADERS, classifyStatus } from '@accord/core';
-import { signatureHeader } from './signature.js';
+import { classifyStatus } from '@accord/core';
+import { branchCallHeaders } from '@accord/protocol';
+import type { BranchCall } from '../engine/branch-call.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** Settings of the outbound HTTP client. */
@@ -18,23 +18,7 @@ export interface BranchCallerOptions {
   readonly connectionsPerOrigin?: number;
 }
 
-/** Anything that can perform a branch call; the engine depends on this, not on HTTP. */
-export interface BranchCall {
-  /**
-   * Performs one call. When `signal` aborts, the call ends at once (the request is
-   * abandoned and its connection closed); what was already sent cannot be taken back.
-   */
-  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome>;
-  close(): Promise<void>;
-}
-
 const MESSAGE_LIMIT = 300;
-
-/** W3C `traceparent` whose trace id is derived from the gid, so every call of one transaction shares a trace. */
-export function traceparentFor(gid: string): string {
-  const traceId = createHash('sha256').update(gid).digest('hex').slice(0, 32);
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
-}
 
 /** The HTTP client of a caller: undici and its connection pool. */
 interface Http {
@@ -64,23 +48,16 @@ export class HttpBranchCaller implements BranchCall {
   }
 
   async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
-    const headers: Record<string, string> = {
-      ...tx.options.headers,
-      [ACCORD_HEADERS.gid]: tx.gid,
-      [ACCORD_HEADERS.branch]: op.branchId,
-      [ACCORD_HEADERS.op]: op.op,
-      [ACCORD_HEADERS.mode]: tx.mode,
-      [ACCORD_HEADERS.traceparent]: traceparentFor(tx.gid),
-    };
+    const headers = branchCallHeaders(
+      { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
+      op.payload,
+      {
+        extra: tx.options.headers,
+        signingSecret: this.options.signingSecret,
+        now: this.options.clock.now(),
+      },
+    );
     if (op.payload !== '') headers['content-type'] = 'application/json';
-    if (this.options.signingSecret !== null) {
-      headers[ACCORD_HEADERS.signature] = signatureHeader(
-        this.options.signingSecret,
-        { gid: tx.gid, branchId: op.branchId, op: op.op },
-        op.payload,
-        this.options.clock.now(),
-      );
-    }
     const timeout = tx.options.requestTimeoutMs;
     try {
       const { agent, request } = await this.client();

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import { describe, it } from 'node:test';
 import { tempDir } from '@accord/testkit';
 import { DEFAULT_DENIED_TARGETS, loadConfig } from '../config/config.js';
 import { startServer } from '../server.js';
-import { canonicalHost, embeddedIpv4, parseTargetEntry } from './target-entries.js';
+import { canonicalHost, embeddedIpv4, ipFamily, parseTargetEntry } from './target-entries.js';
 import { TargetPolicy, type PendingHost } from './target-policy.js';
 
 const defaults = new TargetPolicy({ allowed: [], denied: DEFAULT_DENIED_TARGETS });
@@ -20,6 +21,13 @@ function lookupVia(policy: TargetPolicy, host: string): Promise<LookupAddress[]>
 }
 
 describe('outbound policy: names and addresses', () => {
+  it('tells address families apart as net.isIP does', () => {
+    const samples = ['::1', 'fe80::', 'fe80::1%eth0', '::ffff:1.2.3.4', '64:ff9b::a9fe:a9fe'];
+    samples.push('1.2.3.4', '255.255.255.255', '256.1.1.1', '01.2.3.4', 'zz::1', ':::');
+    samples.push('::1:2:3:4:5:6:7:8', 'fe80::/10', 'localhost', 'example.com', '', '[::1]');
+    for (const sample of samples) assert.equal(ipFamily(sample), isIP(sample), sample);
+  });
+
   it('compares host names in one form: case, trailing dots and IDNA', () => {
     assert.equal(canonicalHost('Metadata.Google.Internal.'), 'metadata.google.internal');
     assert.equal(canonicalHost('internal.example..'), 'internal.example');

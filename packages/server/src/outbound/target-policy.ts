@@ -12,9 +12,9 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookupAsync } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import type { FieldIssue } from '@accord/core';
-import { canonicalHost, embeddedIpv4, parseTargetEntry } from './target-entries.js';
+import { canonicalHost, embeddedIpv4, ipFamily, parseTargetEntry } from './target-entries.js';
 
 /** The allow- and deny-lists, each of host names and CIDRs (or single addresses). */
 export interface TargetPolicyOptions {
@@ -57,7 +57,7 @@ function compile(entries: readonly string[]): CompiledList {
 
 /** Whether a list's blocks hold the address, or the IPv4 address it carries. */
 function inBlocks(list: CompiledList, address: string): boolean {
-  const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const type = ipFamily(address) === 6 ? 'ipv6' : 'ipv4';
   if (list.blocks.check(address, type)) return true;
   const inner = embeddedIpv4(address);
   return inner !== null && list.blocks.check(inner, 'ipv4');
@@ -89,7 +89,7 @@ export class TargetPolicy {
    */
   checkAddress(address: string, viaAllowedHost = false): string | null {
     const bare = canonicalHost(address);
-    if (isIP(bare) === 0) return `"${address}" is not an IP address`;
+    if (ipFamily(bare) === 0) return `"${address}" is not an IP address`;
     if (inBlocks(this.denied, bare)) return `address ${bare} is denied by the outbound policy`;
     if (this.allowAll || viaAllowedHost || inBlocks(this.allowed, bare)) return null;
     return `address ${bare} is not in the outbound allow-list`;
@@ -111,7 +111,7 @@ export class TargetPolicy {
     if (url.username || url.password) return 'must not carry credentials';
     const host = canonicalHost(url.hostname);
     if (host === '') return 'must name a host';
-    if (isIP(host)) return this.checkAddress(host);
+    if (ipFamily(host)) return this.checkAddress(host);
     if (this.denied.hosts.has(host)) return `host ${host} is denied by the outbound policy`;
     if (this.allowAll || this.allowed.hosts.has(host)) return null;
     if (!this.allowed.hasBlocks) return `host ${host} is not in the outbound allow-list`;

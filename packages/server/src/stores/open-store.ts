@@ -1,18 +1,21 @@
 /**
  * The store registry: a URL picks the backend. Adding a backend means one entry in
- * {@link STORE_SCHEMES}; nothing else looks at the scheme. A backend's module (and so its
+ * {@link STORE_SCHEMES} and its URL forms in store-url.ts; nothing else looks at the
+ * scheme. A backend's module (and so its
  * driver: better-sqlite3, pg, mysql2, ioredis) is imported only when a store of that
  * kind is opened, so a coordinator loads the one driver it uses.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { Store } from '@accord/core';
+import { redactUrl } from '@accord/protocol';
 import { SILENT_LOGGER, type StoreLogger } from './common/logger.js';
 import type { Migration } from './common/migration.js';
 import { MYSQL_MIGRATIONS } from './mysql/mysql-migrations.js';
 import { POSTGRES_MIGRATIONS } from './postgres/postgres-migrations.js';
 import { REDIS_MIGRATIONS } from './redis/redis-keys.js';
 import { SQLITE_MIGRATIONS } from './sqlite/sqlite-migrations.js';
+import { sqliteFile, storeKindOf, type StoreKind } from './store-url.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -23,43 +26,27 @@ export interface OpenStoreOptions {
 
 /** One backend of the registry. */
 export interface StoreScheme {
-  /** URL prefixes (lower case) this backend answers to. */
-  readonly prefixes: readonly string[];
-  /** How the URL is written, for error messages. */
-  readonly example: string;
+  /** The backend; its URL forms are in `STORE_URL_FORMS` (store-url.ts). */
+  readonly kind: StoreKind;
   readonly migrations: readonly Migration[];
   /** Opens a store; imports the backend's module (and its driver) on first use. */
   open(url: string, options: OpenStoreOptions): Promise<Store>;
 }
 
-const SQLITE_MEMORY = ':memory:';
-
-/** The path part of a `sqlite:` URL, resolved against the data dir. */
-function sqlitePath(url: string, dataDir: string): string {
-  let rest = url.slice('sqlite:'.length);
-  if (rest.startsWith('//')) rest = rest.slice(2); // sqlite:///abs/file.db, sqlite://rel.db
-  if (rest === SQLITE_MEMORY) return rest;
-  if (rest === '')
-    throw new Error('ACCORD_STORE: "sqlite:" needs a file path, e.g. sqlite:accord.db');
-  return isAbsolute(rest) ? rest : resolve(dataDir, rest);
-}
-
-/** Every backend, by URL scheme. */
+/** Every backend, by kind. */
 export const STORE_SCHEMES: readonly StoreScheme[] = [
   {
-    prefixes: ['sqlite:'],
-    example: 'sqlite:<path> (relative to the data dir) or sqlite::memory:',
+    kind: 'sqlite',
     migrations: SQLITE_MIGRATIONS,
     async open(url, options) {
-      const path = sqlitePath(url, options.dataDir);
+      const path = sqliteFile(url, options.dataDir);
       const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-      if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       return new SqliteStore({ path, logger: options.logger });
     },
   },
   {
-    prefixes: ['postgres://', 'postgresql://'],
-    example: 'postgres://user:password@host:5432/database (or postgresql://)',
+    kind: 'postgres',
     migrations: POSTGRES_MIGRATIONS,
     async open(url, options) {
       const { PostgresStore } = await import('./postgres/postgres-store.js');
@@ -67,8 +54,7 @@ export const STORE_SCHEMES: readonly StoreScheme[] = [
     },
   },
   {
-    prefixes: ['mysql://', 'mariadb://'],
-    example: 'mysql://user:password@host:3306/database (or mariadb://)',
+    kind: 'mysql',
     migrations: MYSQL_MIGRATIONS,
     async open(url, options) {
       const { MysqlStore } = await import('./mysql/mysql-store.js');
@@ -76,9 +62,7 @@ export const STORE_SCHEMES: readonly StoreScheme[] = [
     },
   },
   {
-    prefixes: ['redis://', 'rediss://'],
-    example:
-      'redis://[user:password@]host:6379[/db][?prefix=accord:&shards=16&cluster=true&durable=true] (or rediss://)',
+    kind: 'redis',
     migrations: REDIS_MIGRATIONS,
     async open(url, options) {
       const [{ RedisStore }, { parseRedisStoreUrl }] = await Promise.all([
@@ -90,14 +74,10 @@ export const STORE_SCHEMES: readonly StoreScheme[] = [
   },
 ];
 
+/** The backend a URL names; throws a `ConfigError` naming `ACCORD_STORE` for another. */
 function schemeOf(url: string): StoreScheme {
-  const lower = url.trim().toLowerCase();
-  const scheme = STORE_SCHEMES.find((s) => s.prefixes.some((p) => lower.startsWith(p)));
-  if (scheme) return scheme;
-  const accepted = STORE_SCHEMES.map((s) => s.example).join('; ');
-  throw new Error(
-    `ACCORD_STORE: unsupported store URL "${describeStoreUrl(url)}"; accepted: ${accepted}`,
-  );
+  const kind = storeKindOf(url);
+  return STORE_SCHEMES.find((s) => s.kind === kind)!;
 }
 
 /**
@@ -128,7 +108,5 @@ export function storeMigrations(url: string): readonly Migration[] {
  * describeStoreUrl('postgres://accord:s3cret@db/accord'); // 'postgres://accord:***@db/accord'
  */
 export function describeStoreUrl(url: string): string {
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^@/?#]*@/i, '$1***@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+  return redactUrl(url);
 }

@@ -4,7 +4,7 @@
  * only; stores are always real.
  */
 import type { BranchOp, Outcome, TransactionRecord } from '@accord/core';
-import type { BranchCall } from '../outbound/branch-caller.js';
+import type { BranchCall } from '../engine/branch-call.js';
 
 /** One recorded call. */
 export interface RecordedCall {

@@ -2,21 +2,21 @@
  * Publishes to NATS JetStream: a message counts as delivered only on a PubAck from the
  * stream that captures its subject. The message id goes out as `Nats-Msg-Id`, so the
  * stream drops a repeat inside its duplicate window. Streams are created by operators,
- * never here.
+ * never here. The nats client is loaded with the first connection, so importing this
+ * module costs nothing.
  */
-import { SharedLink } from './shared-link.js';
-import { connect, headers as natsHeaders, Events } from 'nats';
-import type { ConnectionOptions, JetStreamClient, NatsConnection } from 'nats';
-import { redactBrokerUrl } from './broker-config.js';
-import { natsSubject, type BrokerTarget } from './broker-target.js';
+import type * as Nats from 'nats';
+import type { ConnectionOptions, JetStreamClient, MsgHdrs, NatsConnection } from 'nats';
+import { publishToStream, streamFailure } from './jetstream.js';
 import {
   errorText,
   publishWithin,
   type Attempt,
   type BrokerMessage,
-  type Publisher,
   type PublishResult,
-} from './publisher.js';
+} from './publish-within.js';
+import { redactBrokerUrl } from './redact-url.js';
+import { SharedLink } from './shared-link.js';
 
 /** Settings of a {@link NatsPublisher}. */
 export interface NatsPublisherOptions {
@@ -36,6 +36,8 @@ export interface NatsPublisherOptions {
 interface Link {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
+  /** The client's header factory. */
+  readonly headers: () => MsgHdrs;
   connected: boolean;
   /** Set once the client gave up for good (closed). */
   dead: boolean;
@@ -45,16 +47,21 @@ interface Link {
   readonly waiters: Set<() => void>;
 }
 
-const NO_RESPONDERS = '503';
 /**
  * `Nats-*` headers steer JetStream (message id, expectations, rollups that purge a
  * subject, TTLs), so a transaction's headers may not set them.
  */
 const JETSTREAM_HEADERS = /^nats-/i;
 
-/** The NATS JetStream {@link Publisher}. */
-export class NatsPublisher implements Publisher {
-  readonly kind = 'nats' as const;
+/**
+ * A NATS JetStream publisher that owns its connection. Never throws; every failure is a
+ * result with a precise message.
+ *
+ * @example
+ * const stream = new NatsPublisher({ name: 'stream', url: 'nats://127.0.0.1:4222' });
+ * await stream.publish('orders.created', { id, body, headers: {} }, 5000);
+ */
+export class NatsPublisher {
   private readonly label: string;
   private readonly links = new SharedLink<Link>(() => this.open());
 
@@ -62,17 +69,12 @@ export class NatsPublisher implements Publisher {
     this.label = `NATS broker "${options.name}"`;
   }
 
+  /** Publishes to `subject` and waits for the stream's PubAck, at most `timeoutMs`. */
   async publish(
-    target: BrokerTarget,
+    subject: string,
     message: BrokerMessage,
     timeoutMs: number,
   ): Promise<PublishResult> {
-    let subject: string;
-    try {
-      subject = natsSubject(target);
-    } catch (error) {
-      return { ok: false, message: errorText(error) };
-    }
     return publishWithin(
       timeoutMs,
       (attempt) => this.send(subject, message, attempt, timeoutMs),
@@ -81,6 +83,7 @@ export class NatsPublisher implements Publisher {
     );
   }
 
+  /** Closes the connection; later publishes fail. */
   async close(): Promise<void> {
     await this.links.close((link) => link.nc.close());
   }
@@ -101,24 +104,22 @@ export class NatsPublisher implements Publisher {
       if (!link.connected) throw new Error(`timed out after ${timeoutMs} ms ${attempt.phase}`);
     }
     if (attempt.expired) return { ok: false, message: 'timed out before publishing' };
-    const headers = natsHeaders();
-    for (const [key, value] of Object.entries(message.headers)) {
-      if (!JETSTREAM_HEADERS.test(key)) headers.set(key, value);
-    }
-    if (message.body !== '') headers.set('content-type', 'application/json');
     attempt.phase = `waiting for a PubAck on subject "${subject}"`;
-    const ack = await link.js.publish(subject, Buffer.from(message.body, 'utf8'), {
-      msgID: message.id,
-      headers,
-      timeout: Math.max(1, Math.floor(attempt.remaining())),
+    const ack = await publishToStream(link.js, subject, message, {
+      timeoutMs: Math.max(1, Math.floor(attempt.remaining())),
+      headers: link.headers,
+      skipHeader: (name) => JETSTREAM_HEADERS.test(name),
+      jsonContentType: true,
     });
     return { ok: true, duplicate: ack.duplicate };
   }
 
   private async open(): Promise<Link> {
     let nc: NatsConnection;
+    let nats: typeof Nats;
     try {
-      nc = await connect(this.connectionOptions());
+      nats = await import('nats');
+      nc = await nats.connect(this.connectionOptions());
     } catch (error) {
       throw new Error(
         `cannot connect to ${redactBrokerUrl(this.options.url)}: ${errorText(error)}`,
@@ -128,12 +129,13 @@ export class NatsPublisher implements Publisher {
     const link: Link = {
       nc,
       js: nc.jetstream(),
+      headers: nats.headers,
       connected: true,
       dead: false,
       reason: null,
       waiters: new Set(),
     };
-    void this.watch(link);
+    void this.watch(link, nats.Events);
     void nc.closed().then((error) => {
       link.dead = true;
       link.connected = false;
@@ -150,16 +152,16 @@ export class NatsPublisher implements Publisher {
   }
 
   /** Follows the client's status: connected or not, and the last reason it gave. */
-  private async watch(link: Link): Promise<void> {
+  private async watch(link: Link, events: typeof Nats.Events): Promise<void> {
     try {
       for await (const status of link.nc.status()) {
-        if (status.type === Events.Disconnect) {
+        if (status.type === events.Disconnect) {
           link.connected = false;
           link.reason = `disconnected from ${describeStatus(status.data)}`;
-        } else if (status.type === Events.Reconnect) {
+        } else if (status.type === events.Reconnect) {
           link.connected = true;
           for (const wake of link.waiters) wake();
-        } else if (status.type === Events.Error) {
+        } else if (status.type === events.Error) {
           link.reason = describeStatus(status.data);
         }
       }
@@ -193,21 +195,20 @@ export class NatsPublisher implements Publisher {
   }
 
   private describe(error: unknown, subject: string, timeoutMs: number): string {
-    const api = (error as { api_error?: { description?: string } }).api_error;
-    if (api?.description !== undefined) {
-      return `${this.label}: JetStream refused the message on "${subject}": ${api.description}`;
+    const failure = streamFailure(error);
+    switch (failure.kind) {
+      case 'refused':
+        return `${this.label}: JetStream refused the message on "${subject}": ${failure.detail}`;
+      case 'no-stream':
+        return (
+          `${this.label}: no JetStream stream captures subject "${subject}" (no responders); ` +
+          'an operator must create a stream for it'
+        );
+      case 'timeout':
+        return `${this.label}: timed out after ${timeoutMs} ms waiting for a PubAck on subject "${subject}"`;
+      default:
+        return `${this.label}: ${errorText(error)}`;
     }
-    const code = (error as { code?: unknown }).code;
-    if (code === NO_RESPONDERS) {
-      return (
-        `${this.label}: no JetStream stream captures subject "${subject}" (no responders); ` +
-        'an operator must create a stream for it'
-      );
-    }
-    if (code === 'TIMEOUT') {
-      return `${this.label}: timed out after ${timeoutMs} ms waiting for a PubAck on subject "${subject}"`;
-    }
-    return `${this.label}: ${errorText(error)}`;
   }
 }
 

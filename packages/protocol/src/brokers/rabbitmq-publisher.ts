@@ -1,22 +1,28 @@
 /**
  * Publishes to RabbitMQ on a confirm channel: persistent, mandatory messages that count as
  * delivered only once the broker acks them. One connection and confirm channel per broker,
- * opened on first use and reopened on the next publish after either goes away.
+ * opened on first use and reopened on the next publish after either goes away. amqplib is
+ * loaded with the first connection, so importing this module costs nothing.
  */
-import { SharedLink } from './shared-link.js';
-import amqp from 'amqplib';
-import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { systemClock, type Clock } from '@accord/core';
-import { redactBrokerUrl } from './broker-config.js';
-import { rabbitDestination, type BrokerTarget, type RabbitDestination } from './broker-target.js';
+import { ConfirmedChannel, type ConfirmChannelLike, type ConfirmOutcome } from './amqp-confirm.js';
 import {
   errorText,
   publishWithin,
   type Attempt,
   type BrokerMessage,
-  type Publisher,
   type PublishResult,
-} from './publisher.js';
+} from './publish-within.js';
+import { redactBrokerUrl } from './redact-url.js';
+import { SharedLink } from './shared-link.js';
+
+/** Where a RabbitMQ message goes. */
+export interface RabbitDestination {
+  /** Exchange name; `''` is the default exchange. */
+  readonly exchange: string;
+  readonly routingKey: string;
+}
 
 /** Settings of a {@link RabbitPublisher}. */
 export interface RabbitPublisherOptions {
@@ -32,12 +38,6 @@ export interface RabbitPublisherOptions {
   readonly heartbeatSeconds?: number;
 }
 
-/** A publish awaiting its confirm; `returned` is set if the broker sent it back. */
-interface InFlight {
-  returned: string | null;
-  readonly done: Promise<void>;
-}
-
 /** One open connection and what it has said about itself. */
 interface LinkState {
   readonly model: ChannelModel;
@@ -50,9 +50,7 @@ interface LinkState {
 
 /** An open connection with its confirm channel. */
 interface Link extends LinkState {
-  readonly channel: ConfirmChannel;
-  /** By message id; at most one per id, so a `basic.return` maps to exactly one publish. */
-  readonly inFlight: Map<string, InFlight>;
+  readonly confirmed: ConfirmedChannel;
   /** Exchanges known to exist on this connection. */
   readonly exchanges: Set<string>;
 }
@@ -63,9 +61,15 @@ interface Link extends LinkState {
  */
 const ROUTING_HEADERS = /^b?cc$/i;
 
-/** The RabbitMQ {@link Publisher}. */
-export class RabbitPublisher implements Publisher {
-  readonly kind = 'rabbitmq' as const;
+/**
+ * A RabbitMQ publisher that owns its connection. Never throws; every failure is a result
+ * with a precise message.
+ *
+ * @example
+ * const events = new RabbitPublisher({ name: 'events', url: 'amqp://guest:guest@127.0.0.1:5672' });
+ * await events.publish({ exchange: 'orders', routingKey: 'created' }, { id, body, headers: {} }, 5000);
+ */
+export class RabbitPublisher {
   private readonly clock: Clock;
   private readonly label: string;
   private readonly links = new SharedLink<Link>(() => this.open());
@@ -75,17 +79,12 @@ export class RabbitPublisher implements Publisher {
     this.label = `RabbitMQ broker "${options.name}"`;
   }
 
+  /** Publishes and waits for the broker's confirmation, at most `timeoutMs`. */
   async publish(
-    target: BrokerTarget,
+    destination: RabbitDestination,
     message: BrokerMessage,
     timeoutMs: number,
   ): Promise<PublishResult> {
-    let destination: RabbitDestination;
-    try {
-      destination = rabbitDestination(target);
-    } catch (error) {
-      return { ok: false, message: errorText(error) };
-    }
     return publishWithin(
       timeoutMs,
       (attempt) => this.send(destination, message, attempt),
@@ -94,6 +93,7 @@ export class RabbitPublisher implements Publisher {
     );
   }
 
+  /** Closes the connection; later publishes fail. */
   async close(): Promise<void> {
     await this.links.close((link) => link.model.close());
   }
@@ -113,61 +113,64 @@ export class RabbitPublisher implements Publisher {
       attempt.phase = `checking that exchange "${exchange}" exists`;
       await this.checkExchange(link, exchange);
     }
-    attempt.phase = 'waiting for an earlier publish of the same message id';
-    for (let earlier = link.inFlight.get(message.id); earlier;) {
-      await earlier.done;
-      earlier = link.inFlight.get(message.id);
-    }
-    if (attempt.expired) return { ok: false, message: 'timed out before publishing' };
-    if (link.dead) return { ok: false, message: this.lostMessage(link, 'before publishing') };
     attempt.phase = 'waiting for the broker to confirm';
-    return new Promise<PublishResult>((resolve) => {
-      let finish!: () => void;
-      const entry: InFlight = {
-        returned: null,
-        done: new Promise<void>((r) => (finish = r)),
-      };
-      link.inFlight.set(message.id, entry);
-      const settle = (result: PublishResult): void => {
-        if (link.inFlight.get(message.id) === entry) link.inFlight.delete(message.id);
-        finish();
-        resolve(result);
-      };
-      const headers = Object.fromEntries(
-        Object.entries(message.headers).filter(([key]) => !ROUTING_HEADERS.test(key)),
-      );
-      try {
-        link.channel.publish(
-          exchange,
-          routingKey,
-          Buffer.from(message.body, 'utf8'),
-          {
-            persistent: true,
-            mandatory: true,
-            messageId: message.id,
-            timestamp: Math.floor(this.clock.now() / 1000),
-            headers,
-            ...(message.body === '' ? {} : { contentType: 'application/json' }),
-          },
-          (error: unknown) => {
-            if (error !== null && error !== undefined) {
-              settle({ ok: false, message: this.confirmError(link, error) });
-            } else if (entry.returned !== null) {
-              settle({ ok: false, message: entry.returned });
-            } else {
-              settle({ ok: true, duplicate: false });
-            }
-          },
-        );
-      } catch (error) {
-        settle({ ok: false, message: `${this.label}: ${errorText(error)}` });
-      }
-    });
+    const headers = Object.fromEntries(
+      Object.entries(message.headers).filter(([key]) => !ROUTING_HEADERS.test(key)),
+    );
+    const outcome = await link.confirmed.publish(
+      exchange,
+      routingKey,
+      Buffer.from(message.body, 'utf8'),
+      {
+        persistent: true,
+        mandatory: true,
+        messageId: message.id,
+        timestamp: Math.floor(this.clock.now() / 1000),
+        headers,
+        ...(message.body === '' ? {} : { contentType: 'application/json' }),
+      },
+      () => {
+        if (attempt.expired) return 'timed out before publishing';
+        if (link.dead) return this.lostMessage(link, 'before publishing');
+        return null;
+      },
+    );
+    return this.result(link, destination, outcome);
+  }
+
+  private result(
+    link: Link,
+    { exchange, routingKey }: RabbitDestination,
+    outcome: ConfirmOutcome,
+  ): PublishResult {
+    if (outcome.ok) return { ok: true, duplicate: false };
+    switch (outcome.reason) {
+      case 'abandoned':
+        return { ok: false, message: outcome.message };
+      case 'unroutable':
+        return {
+          ok: false,
+          message:
+            exchange === ''
+              ? `unroutable: no queue named "${routingKey}" (default exchange)`
+              : `unroutable: no queue bound for exchange "${exchange}" key "${routingKey}"`,
+        };
+      case 'nacked':
+        return {
+          ok: false,
+          message: `${this.label} refused the message (nack): it was not stored`,
+        };
+      case 'closed':
+        return { ok: false, message: this.lostMessage(link, 'before confirming the message') };
+      case 'thrown':
+        return { ok: false, message: `${this.label}: ${errorText(outcome.error)}` };
+    }
   }
 
   private async open(): Promise<Link> {
     let model: ChannelModel;
     try {
+      const { default: amqp } = await import('amqplib');
       model = await amqp.connect(this.connectUrl(), {
         timeout: this.options.connectTimeoutMs ?? 5000,
         clientProperties: { connection_name: `accord coordinator (${this.options.name})` },
@@ -184,7 +187,7 @@ export class RabbitPublisher implements Publisher {
     model.on('close', () => (state.dead = true));
     model.on('blocked', (reason: string) => (state.blocked = reason || 'resource alarm'));
     model.on('unblocked', () => (state.blocked = null));
-    let channel: ConfirmChannel;
+    let channel: ConfirmChannelLike;
     try {
       channel = await model.createConfirmChannel();
     } catch (error) {
@@ -192,12 +195,10 @@ export class RabbitPublisher implements Publisher {
       throw new Error(`cannot open a confirm channel: ${errorText(error)}`, { cause: error });
     }
     const link: Link = Object.assign(state, {
-      channel,
-      inFlight: new Map<string, InFlight>(),
+      confirmed: new ConfirmedChannel(channel),
       exchanges: new Set<string>(),
     });
     channel.on('error', (error: unknown) => (state.reason ??= errorText(error)));
-    channel.on('return', (returned: Message) => this.onReturn(link, returned));
     // A channel the broker closed (e.g. an exchange deleted under it) is not reopened in
     // place: the whole link is dropped and the next publish starts afresh.
     channel.on('close', () => {
@@ -238,25 +239,6 @@ export class RabbitPublisher implements Publisher {
     }
     link.exchanges.add(exchange);
     await probe.close().catch(() => undefined);
-  }
-
-  private onReturn(link: Link, returned: Message): void {
-    const id: unknown = returned.properties.messageId;
-    const entry = typeof id === 'string' ? link.inFlight.get(id) : undefined;
-    if (entry === undefined) return;
-    const { exchange, routingKey } = returned.fields as { exchange: string; routingKey: string };
-    entry.returned =
-      exchange === ''
-        ? `unroutable: no queue named "${routingKey}" (default exchange)`
-        : `unroutable: no queue bound for exchange "${exchange}" key "${routingKey}"`;
-  }
-
-  private confirmError(link: Link, error: unknown): string {
-    const text = errorText(error);
-    if (text === 'message nacked') {
-      return `${this.label} refused the message (nack): it was not stored`;
-    }
-    return this.lostMessage(link, 'before confirming the message');
   }
 
   private lostMessage(link: Link, when: string): string {

@@ -1,7 +1,6 @@
 /**
- * The W3C `traceparent` of a branch call, derived from the gid exactly as the coordinator
- * derives it, so the client's tcc `try` calls join the same trace as the coordinator's
- * confirm/cancel calls.
+ * The W3C `traceparent` of a branch call, derived from the gid, so every call of one
+ * transaction (the client's tcc `try`, the coordinator's confirm/cancel) shares a trace.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
