@@ -4,7 +4,7 @@ import { FuzzWorld } from './fuzz-world.js';
 import { formatSummary, runFuzz } from './run-fuzz.js';
 
 /** Requests per `npm test`; `npm run fuzz -- --runs N` makes longer runs. */
-const RUNS = Number(process.env['ACCORD_FUZZ_RUNS'] ?? 4000);
+const RUNS = Number(process.env['ACCORD_FUZZ_RUNS'] ?? 3000);
 
 describe('the API under fuzzing', () => {
   let world: FuzzWorld;
