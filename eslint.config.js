@@ -27,6 +27,7 @@ export default tseslint.config(
   {
     ignores: [
       '**/dist/**',
+      '**/build/**',
       '**/node_modules/**',
       '.accord/**',
       'scripts/**',

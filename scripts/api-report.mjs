@@ -52,7 +52,7 @@ for (const entry of entryPoints()) {
         enabled: true,
         reportFileName: `${entry.name}.api.md`,
         reportFolder: join(entry.folder, 'api'),
-        reportTempFolder: join(entry.folder, 'dist', '.api-report'),
+        reportTempFolder: join(entry.folder, 'build', 'api-report'),
       },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },

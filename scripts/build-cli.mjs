@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds what the `accord` command needs (packages/server and the projects it references)
-// with `tsc -b`, printing one line per project compiled. tsc's build info makes a second
-// run cheap: an up-to-date build is reused. Runs as the root `prepare` script (so
-// `npm install` leaves a working `npx accord`) and before `npm start`.
+// Builds what the `accord` command needs (the shipped code of packages/server and of the
+// projects it references, not their tests) with `tsc -b`, printing one line per project
+// compiled. tsc's build info makes a second run cheap: an up-to-date build is reused. Runs
+// as the root `prepare` script (so `npm install` leaves a working `npx accord`) and before
+// `npm start`.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
@@ -12,7 +13,9 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const started = Date.now();
 let built = 0;
 
-const child = spawn(process.execPath, [tsc, '-b', '--verbose', 'packages/server'], {
+const project = 'packages/server/tsconfig.build.json';
+
+const child = spawn(process.execPath, [tsc, '-b', '--verbose', project], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -24,7 +27,7 @@ child.stdout.on('data', (chunk) => {
   const lines = pending.split('\n');
   pending = lines.pop() ?? '';
   for (const line of lines) {
-    const building = /Building project '(.+)\/tsconfig\.json'/.exec(line);
+    const building = /Building project '(.+)\/tsconfig(?:\.build)?\.json'/.exec(line);
     if (building) {
       if (built === 0) console.log('accord: compiling TypeScript (the first build takes a minute)');
       built += 1;

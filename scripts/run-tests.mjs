@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every compiled test file (`*.test.js` under a workspace's dist/), each in a Node
-// test-runner process of its own. Extra arguments filter by path substring:
+// Runs every compiled test file (`*.test.js` under a workspace's dist/ or build/), each in a
+// Node test-runner process of its own. Extra arguments filter by path substring:
 // `npm test -- stores`.
 //
 // Around the files: private services (started first, exported as environment variables,

@@ -1,8 +1,10 @@
 /**
- * The compiled test files (`*.test.js` under a workspace's dist/), filtered by path
- * substrings. Files named `*.serial.test.js` run alone, after everything else.
+ * The compiled test files, filtered by path substrings: `*.test.js` under a workspace's
+ * dist/, or under build/ in a published package (one with a tsconfig.build.json), whose
+ * dist/ holds only the shipped code. Files named `*.serial.test.js` run alone, after
+ * everything else.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function walk(dir, out) {
@@ -12,11 +14,12 @@ function walk(dir, out) {
   } catch {
     return out;
   }
+  const shipped = existsSync(join(dir, 'tsconfig.build.json')) ? 'dist' : undefined;
   for (const name of entries) {
-    if (name === 'node_modules') continue;
+    if (name === 'node_modules' || name === shipped) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path, out);
-    else if (name.endsWith('.test.js') && path.includes('/dist/')) out.push(path);
+    else if (name.endsWith('.test.js') && /\/(dist|build)\//.test(path)) out.push(path);
   }
   return out;
 }

@@ -87,7 +87,16 @@ export interface TransactionOptions {
    * (for receivers that answer `success`); absent, any 2xx acknowledges.
    */
   readonly ackBody?: string;
+  /**
+   * The calling convention of the branch calls: absent for the native protocol, `dtm`
+   * for transactions created through the DTM-compatible API (DTM's query parameters,
+   * methods and reply rules). Stored with the transaction, so recovery keeps it.
+   */
+  readonly dialect?: Dialect;
 }
+
+/** A calling convention other than the native one (see {@link TransactionOptions.dialect}). */
+export type Dialect = 'dtm';
 
 /** The global transaction record as stored. Times are ms since the epoch. */
 export interface TransactionRecord {

@@ -12,9 +12,13 @@ import type {
  * where a difference matters it is a flag here.
  */
 export interface StoreCapabilities {
-  /** Commits are on disk before a write resolves. */
+  /** Commits are on disk before a write resolves. A coordinator warns at start when not. */
   readonly durableCommits: boolean;
-  /** Several coordinator processes may share this store. */
+  /**
+   * Several coordinator processes may share this store. When false, a coordinator takes
+   * the storage for itself at start ({@link Store.lockExclusive}) and a second one is
+   * refused.
+   */
   readonly sharedByInstances: boolean;
   /** Claims skip rows locked by other claimers (`FOR UPDATE SKIP LOCKED` or equivalent). */
   readonly skipLocked: boolean;
@@ -40,7 +44,7 @@ export interface TransactionWrite {
   readonly release: boolean;
 }
 
-/** A new transaction and its ops, to insert (see {@link Store.insert}). */
+/** A new transaction and its ops, to insert (see {@link Store.commit}). */
 export interface TransactionInsert {
   readonly tx: TransactionRecord;
   readonly ops: readonly BranchOp[];
@@ -92,9 +96,9 @@ export interface LeaseRef {
  * The persistence port of the coordinator. Every backend implements it and passes the
  * same conformance suite on a real server.
  *
- * Concurrency contract: a transaction changes only through {@link Store.write} by the
- * holder of its current fence. {@link Store.claim} and {@link Store.claimDue} hand out
- * leases atomically (one winner) and raise the fence, so a previous holder's writes
+ * Concurrency contract: a transaction changes only through a write in {@link Store.commit}
+ * by the holder of its current fence. {@link Store.claim} and {@link Store.claimDue} hand
+ * out leases atomically (one winner) and raise the fence, so a previous holder's writes
  * fail from then on.
  */
 export interface Store {
@@ -106,16 +110,26 @@ export interface Store {
   migrate(): Promise<void>;
 
   /**
-   * Inserts a new transaction with its ops. If the gid exists, nothing is written and
-   * the existing snapshot is returned. The record may already carry a lease (owner,
-   * expiry, fence) so the creator can drive it at once.
+   * Takes the storage for this instance alone, until `close()` or the end of the process
+   * however it ends (the lock is the operating system's, so a kill -9 frees it too).
+   * Rejects, saying so, when another process holds it. Offered by a store whose
+   * {@link StoreCapabilities.sharedByInstances} is false; a coordinator calls it once,
+   * before `migrate()`.
    */
-  insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult>;
+  lockExclusive?(): Promise<void>;
 
   /**
-   * Group commit: applies every insert (as {@link Store.insert}) and then every write (as
-   * {@link Store.write}) in one store transaction, so one durable commit serves them all.
-   * Results come back per item, in order.
+   * Group commit, the only way anything is written: applies every insert and then every
+   * write in one store transaction (where the backend has one), so one durable commit
+   * serves them all. Results come back per item, in order, and what was applied is
+   * durable when the promise resolves (as far as {@link StoreCapabilities.durableCommits}
+   * says).
+   *
+   * An insert adds a new transaction with its ops; if the gid exists, nothing is written
+   * and the existing snapshot is its result. The record may already carry a lease (owner,
+   * expiry, fence) so the creator can drive it at once. A write ({@link TransactionWrite})
+   * applies only if the stored fence still equals its own; its result is false on a fence
+   * mismatch or when the transaction is gone.
    */
   commit(batch: StoreBatch): Promise<BatchResult>;
 
@@ -124,13 +138,6 @@ export interface Store {
 
   /** Attempt history of a transaction, oldest first. */
   history(gid: string): Promise<AttemptRecord[]>;
-
-  /**
-   * Applies several writes, ideally in one store transaction (group commit). Returns, in
-   * order, whether each was applied (false: fence mismatch or transaction gone). A write
-   * that is applied is durable when the promise resolves.
-   */
-  write(writes: readonly TransactionWrite[]): Promise<boolean[]>;
 
   /**
    * Takes the lease of one non-terminal transaction if it is free or expired (parked or

@@ -61,6 +61,12 @@ export async function startServer(
     );
   }
   const store = await openConfiguredStore(config);
+  if (!store.capabilities.durableCommits) {
+    logger.warn(
+      { store: store.kind, url: redactUrl(config.store) },
+      `the ${store.kind} store does not make commits durable: a crash can lose changes already acknowledged`,
+    );
+  }
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const policy = new TargetPolicy({ allowed: config.allowedTargets, denied: config.deniedTargets });
   const http = new HttpBranchCaller({ policy, clock, signingSecret: config.signingSecret });
@@ -136,13 +142,15 @@ export async function startServer(
 }
 
 /**
- * Opens and migrates the configured store. A store that cannot be reached or opened is
- * a {@link ConfigError} naming `ACCORD_STORE` (password hidden), not a stack trace.
+ * Opens and migrates the configured store, first taking it for this process alone when
+ * it cannot be shared. A store that cannot be reached, opened or taken is a
+ * {@link ConfigError} naming `ACCORD_STORE` (password hidden), not a stack trace.
  */
 async function openConfiguredStore(config: ServerConfig): Promise<Store> {
   let store: Store | undefined;
   try {
     store = await openStore(config.store, { dataDir: config.dataDir });
+    if (!store.capabilities.sharedByInstances) await store.lockExclusive?.();
     await store.migrate();
     return store;
   } catch (error) {

@@ -42,6 +42,22 @@ function versionOf(name: string): string {
   return (JSON.parse(json) as { version: string }).version;
 }
 
+/**
+ * Packed files under dist/ that no shipped source explains: each must be the output
+ * (`.js`, `.d.ts` or their maps) of a `src/` file that is not a test.
+ */
+function withoutShippedSource(folder: string, paths: readonly string[]): string[] {
+  return paths.filter((path) => {
+    if (!path.startsWith('dist/')) return false;
+    const source = /^dist\/(.+?)(\.d\.ts|\.js)(\.map)?$/.exec(path)?.[1];
+    return (
+      source === undefined ||
+      source.endsWith('.test') ||
+      !existsSync(join(folder, 'src', `${source}.ts`))
+    );
+  });
+}
+
 async function registryReachable(): Promise<boolean> {
   const ping = await run('npm', ['ping'], { cwd: tmpdir(), timeoutMs: 30_000, allowFailure: true });
   return ping.code === 0;
@@ -97,6 +113,7 @@ describe(
         assert.deepEqual(testOnly, [], `${name} ships test code`);
         assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), name);
         const folder = join(ROOT, 'packages', name.replace('@accord/', ''));
+        assert.deepEqual(withoutShippedSource(folder, paths), [], `${name} ships stray files`);
         assert.deepEqual(
           undeclaredImports(folder, paths),
           [],

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { tempDir } from '@accord/testkit';
 import { accordHandler } from '../participant/node-handler.js';
 import { signPayload } from '@accord/protocol';
-import { post } from '../test-support/handler-conformance.js';
+import { post } from '../../test-support/handler-conformance.js';
 import { checkBackHandler } from './check-back.js';
 import { sqliteBarrier } from './sqlite-barrier.js';
 

@@ -6,7 +6,7 @@ import {
   barrierConformance,
   freshGid,
   type BarrierHarness,
-} from '../test-support/barrier-conformance.js';
+} from '../../test-support/barrier-conformance.js';
 import { mysqlBarrier, type MysqlQueryable } from './mysql-barrier.js';
 import type { BarrierContext, BarrierResult } from './types.js';
 

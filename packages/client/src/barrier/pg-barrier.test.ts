@@ -6,7 +6,7 @@ import {
   barrierConformance,
   freshGid,
   type BarrierHarness,
-} from '../test-support/barrier-conformance.js';
+} from '../../test-support/barrier-conformance.js';
 import { pgBarrier, type PgQueryable } from './pg-barrier.js';
 import type { BarrierContext, BarrierResult } from './types.js';
 

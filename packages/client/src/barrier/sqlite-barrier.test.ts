@@ -7,7 +7,7 @@ import {
   barrierConformance,
   freshGid,
   type BarrierHarness,
-} from '../test-support/barrier-conformance.js';
+} from '../../test-support/barrier-conformance.js';
 import { sqliteBarrier } from './sqlite-barrier.js';
 import type { BarrierContext, BarrierResult } from './types.js';
 

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AccordError } from '@accord/core';
 import { freePort } from '@accord/testkit';
-import { fakeTransaction, startFakeServer, type FakeServer } from '../test-support/fake-server.js';
+import {
+  fakeTransaction,
+  startFakeServer,
+  type FakeServer,
+} from '../../test-support/fake-server.js';
 import { AccordClient } from './accord-client.js';
 
 describe('AccordClient request/response mapping', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { BusinessFailure } from '../participant/failures.js';
-import { startFakeCoordinator, type FakeServer } from '../test-support/fake-server.js';
+import { startFakeCoordinator, type FakeServer } from '../../test-support/fake-server.js';
 import { AccordClient } from './accord-client.js';
 
 describe('msg', () => {

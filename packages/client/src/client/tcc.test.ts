@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { AccordError } from '@accord/core';
 import { verifySignature } from '@accord/protocol';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
-import { startFakeCoordinator, type FakeServer } from '../test-support/fake-server.js';
+import { startFakeCoordinator, type FakeServer } from '../../test-support/fake-server.js';
 import { AccordClient } from './accord-client.js';
 
 /** The recorded requests as `METHOD path` lines, for order assertions. */

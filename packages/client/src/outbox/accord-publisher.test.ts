@@ -9,12 +9,12 @@ import { checkBackHandler } from '../barrier/check-back.js';
 import { AccordClient } from '../client/accord-client.js';
 import type { CreateTransactionRequest, Transaction } from '../client/wire-types.js';
 import { accordHandler } from '../participant/node-handler.js';
-import { post } from '../test-support/handler-conformance.js';
+import { post } from '../../test-support/handler-conformance.js';
 import {
   fakeTransaction,
   startFakeCoordinator,
   type FakeServer,
-} from '../test-support/fake-server.js';
+} from '../../test-support/fake-server.js';
 import { accordPublisher } from './accord-publisher.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import type { OutboxMessage } from './types.js';

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { freePort } from '@accord/testkit';
-import { startFakeServer, type FakeAnswer, type FakeServer } from '../test-support/fake-server.js';
+import {
+  startFakeServer,
+  type FakeAnswer,
+  type FakeServer,
+} from '../../test-support/fake-server.js';
 import { httpPublisher } from './http-publisher.js';
 import { PublishError } from './publish-error.js';
 import type { OutboxMessage } from './types.js';

@@ -8,14 +8,14 @@ import {
   inboxConformance,
   type InboxFixture,
   type InboxHarness,
-} from './test-support/inbox-conformance.js';
+} from '../../test-support/outbox/inbox-conformance.js';
 import {
   outboxConformance,
   type OutboxFixture,
   type OutboxHarness,
   type OutboxRowView,
-} from './test-support/outbox-conformance.js';
-import { PublishRecorder } from './test-support/recording-publisher.js';
+} from '../../test-support/outbox/outbox-conformance.js';
+import { PublishRecorder } from '../../test-support/outbox/recording-publisher.js';
 import { mysqlInbox } from './mysql-inbox.js';
 import { mysqlOutbox } from './mysql-outbox.js';
 

@@ -12,20 +12,20 @@ import {
   inboxConformance,
   type InboxFixture,
   type InboxHarness,
-} from './test-support/inbox-conformance.js';
+} from '../../test-support/outbox/inbox-conformance.js';
 import {
   outboxConformance,
   type OutboxFixture,
   type OutboxHarness,
   type OutboxRowView,
-} from './test-support/outbox-conformance.js';
-import { loggingPublisher, readPublishLog } from './test-support/recording-publisher.js';
+} from '../../test-support/outbox/outbox-conformance.js';
+import { loggingPublisher, readPublishLog } from '../../test-support/outbox/recording-publisher.js';
 import { sqliteInbox } from './sqlite-inbox.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 
 const dir = tempDir('accord-sqlite-outbox-');
 const file = join(dir.path, 'outbox.db');
-const child = fileURLToPath(new URL('./test-support/sqlite-child.js', import.meta.url));
+const child = fileURLToPath(new URL('../../test-support/outbox/sqlite-child.js', import.meta.url));
 const first = new Database(file);
 const second = new Database(file);
 let tables = 0;

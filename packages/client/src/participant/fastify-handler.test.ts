@@ -7,7 +7,7 @@ import {
   handlerConformance,
   post,
   type RunningParticipant,
-} from '../test-support/handler-conformance.js';
+} from '../../test-support/handler-conformance.js';
 import { accordFastifyBodyParser, accordFastifyHandler } from './fastify-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
 import { signPayload } from '@accord/protocol';

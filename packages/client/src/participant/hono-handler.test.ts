@@ -9,7 +9,7 @@ import {
   handlerConformance,
   post,
   type RunningParticipant,
-} from '../test-support/handler-conformance.js';
+} from '../../test-support/handler-conformance.js';
 import { accordFetchHandler, accordHonoHandler } from './hono-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
 import { signPayload } from '@accord/protocol';

@@ -8,7 +8,7 @@ import {
   handlerConformance,
   post,
   type RunningParticipant,
-} from '../test-support/handler-conformance.js';
+} from '../../test-support/handler-conformance.js';
 import { accordHandler, type NodeRequestLike } from './node-handler.js';
 import type { AccordHandlerFn, AccordHandlerOptions } from './process-call.js';
 import { signPayload } from '@accord/protocol';

@@ -9,7 +9,7 @@ import {
   uniqueName,
   type TempDatabase,
 } from '@accord/testkit';
-import { xaDuplicateCases } from './duplicate-cases.test-support.js';
+import { xaDuplicateCases } from '../../test-support/xa/duplicate-cases.js';
 import { mysqlXa } from './mysql-xa.js';
 import { coordinatorDecider, type RecoveryDecision } from './recover.js';
 import type { XaParticipant } from './types.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createTempSchema, requireService, uniqueName, type TempSchema } from '@accord/testkit';
-import { xaDuplicateCases } from './duplicate-cases.test-support.js';
+import { xaDuplicateCases } from '../../test-support/xa/duplicate-cases.js';
 import { pgXa } from './pg-xa.js';
 import { xaLocalHandler, xaPhaseTwoHandler } from './xa-handler.js';
 import type { AccordContext } from '../participant/context.js';

@@ -3,7 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import type { GlobalStatus } from '@accord/core';
 import { waitFor } from '@accord/testkit';
 import { AccordClient } from '../client/accord-client.js';
-import { fakeTransaction, startFakeServer, type FakeServer } from '../test-support/fake-server.js';
+import {
+  fakeTransaction,
+  startFakeServer,
+  type FakeServer,
+} from '../../test-support/fake-server.js';
 import {
   coordinatorDecider,
   recoverPrepared,

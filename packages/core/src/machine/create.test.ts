@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FC_OPTIONS } from './test-support/arbitraries.js';
+import { FC_OPTIONS } from '../../test-support/machine/arbitraries.js';
 import { checkStepGraph, createSnapshot, effectiveDependencies } from './create.js';
-import { newTransaction, step, testOptions } from './test-support/fixtures.js';
+import { newTransaction, step, testOptions } from '../../test-support/machine/fixtures.js';
 
 const T0 = 1_700_000_000_000;
 

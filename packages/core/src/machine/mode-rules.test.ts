@@ -5,8 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MODES } from '../protocol.js';
-import { Driver } from './test-support/driver.js';
-import { newTransaction, registerEvent, step, testOptions } from './test-support/fixtures.js';
+import { Driver } from '../../test-support/machine/driver.js';
+import {
+  newTransaction,
+  registerEvent,
+  step,
+  testOptions,
+} from '../../test-support/machine/fixtures.js';
 import { modesWhere, registeredOps, rulesOf } from './mode-rules.js';
 
 const T0 = 1_700_000_000_000;

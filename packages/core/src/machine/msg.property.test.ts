@@ -11,17 +11,17 @@ import {
   stepsArb,
   stubbornReplyArb,
   timeoutArb,
-} from './test-support/arbitraries.js';
+} from '../../test-support/machine/arbitraries.js';
 import { findOp } from './phases.js';
-import { budgetOf, type StepRecord } from './test-support/driver.js';
+import { budgetOf, type StepRecord } from '../../test-support/machine/driver.js';
 import {
   CHECK_URL,
   newTransaction,
   type Scripted,
   step,
   testOptions,
-} from './test-support/fixtures.js';
-import { type External, simulate, type SimResult } from './test-support/simulate.js';
+} from '../../test-support/machine/fixtures.js';
+import { type External, simulate, type SimResult } from '../../test-support/machine/simulate.js';
 import { transition } from './transition.js';
 import type { MachineEvent } from './types.js';
 

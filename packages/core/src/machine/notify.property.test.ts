@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createSnapshot } from './create.js';
-import { FC_OPTIONS } from './test-support/arbitraries.js';
+import { FC_OPTIONS } from '../../test-support/machine/arbitraries.js';
 import {
   newTransaction,
   outcomeOf,
   type Scripted,
   step,
   testOptions,
-} from './test-support/fixtures.js';
+} from '../../test-support/machine/fixtures.js';
 import { transition } from './transition.js';
 import type { DriveState } from './types.js';
 

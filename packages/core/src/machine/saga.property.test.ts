@@ -13,11 +13,11 @@ import {
   stepsArb,
   stubbornReplyArb,
   timeoutArb,
-} from './test-support/arbitraries.js';
+} from '../../test-support/machine/arbitraries.js';
 import { findOp } from './phases.js';
-import { budgetOf } from './test-support/driver.js';
-import { newTransaction, testOptions } from './test-support/fixtures.js';
-import { type External, simulate, type SimResult } from './test-support/simulate.js';
+import { budgetOf } from '../../test-support/machine/driver.js';
+import { newTransaction, testOptions } from '../../test-support/machine/fixtures.js';
+import { type External, simulate, type SimResult } from '../../test-support/machine/simulate.js';
 import type { DriveState } from './types.js';
 
 function sagaCase(layout: Layout) {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHECK_BRANCH_ID, opKey } from '../protocol.js';
-import { Driver } from './test-support/driver.js';
+import { Driver } from '../../test-support/machine/driver.js';
 import {
   CHECK_URL,
   newTransaction,
   registerEvent,
   step,
   testOptions,
-} from './test-support/fixtures.js';
+} from '../../test-support/machine/fixtures.js';
 import type { Decision } from './types.js';
 
 const T0 = 1_700_000_000_000;

@@ -10,17 +10,17 @@ import {
   seedArb,
   stubbornReplyArb,
   timeoutArb,
-} from './test-support/arbitraries.js';
+} from '../../test-support/machine/arbitraries.js';
 import { registeredOps } from './mode-rules.js';
 import { findOp } from './phases.js';
-import { budgetOf, type StepRecord } from './test-support/driver.js';
+import { budgetOf, type StepRecord } from '../../test-support/machine/driver.js';
 import {
   newTransaction,
   registerEvent,
   type Scripted,
   testOptions,
-} from './test-support/fixtures.js';
-import { type External, simulate, type SimResult } from './test-support/simulate.js';
+} from '../../test-support/machine/fixtures.js';
+import { type External, simulate, type SimResult } from '../../test-support/machine/simulate.js';
 import { transition } from './transition.js';
 import type { MachineEvent } from './types.js';
 

@@ -7,7 +7,7 @@ import { connect, StorageType } from 'nats';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { TransactionRecord } from '@accord/core';
 import { requireService, SERVICES, uniqueName } from '@accord/testkit';
-import { OPTIONS, op, txRecord } from '../stores/test-support/fixtures.js';
+import { OPTIONS, op, txRecord } from '@accord/store-conformance';
 import { BrokerBranchCaller } from './broker-branch-caller.js';
 import { BrokerRegistry } from './broker-registry.js';
 

@@ -3,9 +3,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Outcome, Store, StoreBatch, TransactionSnapshot } from '@accord/core';
 import { createSnapshot, ManualClock } from '@accord/core';
 import { tempDir, waitFor } from '@accord/testkit';
+import { seed } from '@accord/store-conformance';
 import { openStore } from '../stores/open-store.js';
-import { sagaSpec } from '../test-support/engine-harness.js';
-import { reply, ScriptedCaller } from '../test-support/scripted-caller.js';
+import { sagaSpec } from '../../test-support/engine-harness.js';
+import { reply, ScriptedCaller } from '../../test-support/scripted-caller.js';
 import { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
 import { GroupCommitter } from './group-committer.js';
@@ -93,7 +94,7 @@ describe('driver leases on a real SQLite store', () => {
   async function adopted(leaseMs = LEASE_MS): Promise<string> {
     const spec = sagaSpec(1);
     const snapshot = createSnapshot(spec, clock.now());
-    await base.insert(snapshot.tx, snapshot.ops);
+    await seed(base, snapshot.tx, snapshot.ops);
     const claimed = await base.claim(spec.gid, 'main', clock.now(), leaseMs);
     assert.ok(claimed);
     await driver.adopt(claimed);
@@ -167,7 +168,7 @@ describe('driver leases on a real SQLite store', () => {
   async function shortOnLease(): Promise<TransactionSnapshot> {
     const spec = sagaSpec(1);
     const snapshot = createSnapshot(spec, clock.now());
-    await base.insert(snapshot.tx, snapshot.ops);
+    await seed(base, snapshot.tx, snapshot.ops);
     const claimed = await base.claim(spec.gid, 'main', clock.now() - 850, 1_000);
     assert.ok(claimed);
     return claimed;
@@ -214,7 +215,7 @@ describe('driver leases on a real SQLite store', () => {
     });
     const spec = sagaSpec(1);
     const snapshot = createSnapshot(spec, Date.now());
-    await base.insert(snapshot.tx, snapshot.ops);
+    await seed(base, snapshot.tx, snapshot.ops);
     const claimed = await base.claim(spec.gid, 'main', Date.now(), 500);
     assert.ok(claimed);
     const started = Date.now();

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import type { GlobalStatus, Outcome, TransactionSnapshot } from '@accord/core';
 import { newOp } from '@accord/core';
 import { waitFor } from '@accord/testkit';
-import type { Harness } from '../test-support/engine-harness.js';
-import { preparedSpec, sagaSpec, startHarness } from '../test-support/engine-harness.js';
-import { reply } from '../test-support/scripted-caller.js';
+import type { Harness } from '../../test-support/engine-harness.js';
+import { preparedSpec, sagaSpec, startHarness } from '../../test-support/engine-harness.js';
+import { reply } from '../../test-support/scripted-caller.js';
 
 /**
  * How long a waiting create or submit, or a wait for a status, may take. Far above what

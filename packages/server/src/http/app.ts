@@ -12,6 +12,7 @@ import type { Engine } from '../engine/engine.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
+import { dtmRoutes } from './dtm/dtm-routes.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
 import { lazyValidators, plainSerializers } from './lazy-compilers.js';
@@ -107,6 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.engine,
     create: deps.create,
     maxSteps: deps.maxSteps,
+    waitResultCapMs: deps.waitResultCapMs,
+    authorize: check,
+  });
+  dtmRoutes(app, {
+    engine: deps.engine,
+    create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });

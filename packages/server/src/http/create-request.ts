@@ -134,10 +134,20 @@ function payloadText(payload: unknown): string {
   return payload === undefined ? '' : JSON.stringify(payload);
 }
 
+/** Variations of the create request the compatibility surfaces need. */
+export interface CreateVariant {
+  /**
+   * A msg submitted in the same request that creates it needs no check-back URL: it is
+   * never left prepared waiting for a submit.
+   */
+  readonly submittedAtOnce?: boolean;
+}
+
 /** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
 export async function toNewTransaction(
   body: CreateTransactionRequest,
   ctx: CreateContext,
+  variant: CreateVariant = {},
 ): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];
   const pending: PendingHost[] = [];
@@ -161,9 +171,10 @@ export async function toNewTransaction(
   }
   const checksBack = (r: ModeRules) => r.onPreparedTimeout === 'check';
   if (checksBack(rules)) {
-    if (body.checkUrl === undefined)
-      issues.push({ path: '/checkUrl', message: `is required for ${mode}` });
-    else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues, pending);
+    if (body.checkUrl === undefined) {
+      if (!variant.submittedAtOnce)
+        issues.push({ path: '/checkUrl', message: `is required for ${mode}` });
+    } else checkUrlField(ctx.policy, body.checkUrl, '/checkUrl', issues, pending);
   } else if (body.checkUrl !== undefined) {
     const users = modesWhere(checksBack).join(', ');
     issues.push({ path: '/checkUrl', message: `is only used by ${users} transactions` });

@@ -25,7 +25,7 @@ interface Document {
 describe('the OpenAPI document', () => {
   let server: RunningServer;
   let doc: Document;
-  const registered: Array<{ method: string; url: string }> = [];
+  const registered: Array<{ method: string; url: string; hidden: boolean }> = [];
   const dir = tempDir('accord-openapi-');
 
   before(async () => {
@@ -33,7 +33,10 @@ describe('the OpenAPI document', () => {
       loadConfig({}, { ACCORD_DATA_DIR: dir.path, ACCORD_PORT: '0', ACCORD_LOG_LEVEL: 'silent' }),
       {
         onRoute: (route) => {
-          for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+          const hidden = (route as { schema?: { hide?: boolean } }).schema?.hide === true;
+          for (const method of [route.method].flat()) {
+            registered.push({ method, url: route.url, hidden });
+          }
         },
       },
     );
@@ -63,12 +66,19 @@ describe('the OpenAPI document', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const routes = registered.filter((r) => r.method !== 'HEAD');
+    // The DTM-compatible API keeps DTM's own shapes and documentation.
+    const hidden = registered.filter((r) => r.hidden);
+    assert.deepEqual(
+      hidden.filter((r) => !r.url.startsWith('/api/')),
+      [],
+      'only the DTM-compatible API is left out',
+    );
+    const routes = registered.filter((r) => r.method !== 'HEAD' && !r.hidden);
     const listed = routes.map((r) => `${r.method} ${openapiPath(r.url)}`);
     assert.deepEqual([...listed].sort(), [...operations].sort());
     assert.ok(routes.length >= 15, `${routes.length} routes`);
     // Fastify adds a HEAD route for each GET; it answers like the GET, without a body.
-    for (const head of registered.filter((r) => r.method === 'HEAD')) {
+    for (const head of registered.filter((r) => r.method === 'HEAD' && !r.hidden)) {
       assert.ok(listed.includes(`GET ${openapiPath(head.url)}`), head.url);
     }
   });

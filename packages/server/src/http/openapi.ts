@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifySchema {
     /** One line on the route in the OpenAPI document. */
     summary?: string;
+    /** Left out of the OpenAPI document (the DTM-compatible API, documented by DTM). */
+    hide?: boolean;
   }
   interface FastifyContextConfig {
     /** The token the route takes (set by `requireRole`); none: open to all. */
@@ -56,7 +58,7 @@ export function recordOpenapi(app: FastifyInstance): () => Json {
   const routes: DocumentedRoute[] = [];
   app.addHook('onRoute', (route) => {
     // The HEAD route Fastify adds for each GET answers like it, without a body.
-    if (route.method === 'HEAD') return;
+    if (route.method === 'HEAD' || route.schema?.hide === true) return;
     for (const method of [route.method].flat()) {
       routes.push({
         method,

@@ -7,6 +7,7 @@ import type { BranchOp, Clock, Outcome, TransactionRecord } from '@accord/core';
 import { classifyStatus } from '@accord/core';
 import { branchCallHeaders } from '@accord/protocol';
 import type { BranchCall } from '../engine/branch-call.js';
+import { dtmCallOf, dtmOutcome } from './dtm-convention.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** Settings of the outbound HTTP client. */
@@ -59,11 +60,13 @@ export class HttpBranchCaller implements BranchCall {
     );
     if (op.payload !== '') headers['content-type'] = 'application/json';
     const timeout = tx.options.requestTimeoutMs;
+    // Transactions created through the DTM-compatible API keep DTM's convention.
+    const dtm = tx.options.dialect === 'dtm' ? dtmCallOf(tx, op) : null;
     try {
       const { agent, request } = await this.client();
-      const response = await request(op.url, {
+      const response = await request(dtm?.url ?? op.url, {
         dispatcher: agent,
-        method: 'POST',
+        method: dtm?.method ?? 'POST',
         headers,
         body: op.payload === '' ? undefined : op.payload,
         signal: signal
@@ -72,6 +75,7 @@ export class HttpBranchCaller implements BranchCall {
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
+      if (dtm) return dtmOutcome(response.statusCode, await excerpt(response.body));
       const kind = classifyStatus(response.statusCode);
       const ackBody = tx.options.ackBody;
       if (kind === 'success' && ackBody !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * Store backends of the coordinator and the registry that picks one from a URL. The
- * conformance suite (`./test-support/store-conformance.js`) is for tests and is not
- * exported here, so production code never loads `node:test`.
+ * conformance suite every backend passes is the private workspace package
+ * `@accord/store-conformance`, so production code never loads `node:test`.
  */
 export {
   describeStoreUrl,

@@ -7,8 +7,15 @@ import {
   waitFor,
   type TempDatabase,
 } from '@accord/testkit';
-import { storeConformance } from '../test-support/store-conformance.js';
-import { T, mustGet, sagaSnapshot, seed, writeOf } from '../test-support/fixtures.js';
+import {
+  T,
+  mustGet,
+  sagaSnapshot,
+  seed,
+  storeConformance,
+  writeAll,
+  writeOf,
+} from '@accord/store-conformance';
 import { MYSQL_MIGRATIONS, migrationStatements } from './mysql-migrations.js';
 import { MysqlStore } from './mysql-store.js';
 
@@ -143,7 +150,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
         return order.map((s) => writeOf(s.tx, 1, { updatedAt: T + n }));
       };
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, n) => store.write(batch(n, n % 2 === 1))),
+        Array.from({ length: 12 }, (_, n) => writeAll(store, batch(n, n % 2 === 1))),
       );
       for (const r of results)
         assert.deepEqual(
@@ -170,7 +177,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
         await other.query(`UPDATE accord_transactions SET reason = 'other' WHERE gid IN (?)`, [
           ['victim-b', ...heavy.map((s) => s.tx.gid)],
         ]);
-        const written = store.write([
+        const written = writeAll(store, [
           writeOf(a.tx, 1, { reason: 'store' }),
           writeOf(b.tx, 1, { reason: 'store' }),
         ]);

@@ -314,8 +314,14 @@ export class MysqlStore implements Store {
     }
   }
 
-  async insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult> {
-    // A gid deleted between the conflict and the read (retention) is inserted on retry.
+  /**
+   * Inserts one transaction in a transaction of its own: for an insert of a batch that
+   * conflicted with a row that retention deleted before it could be read.
+   */
+  private async insertAlone(
+    tx: TransactionRecord,
+    ops: readonly BranchOp[],
+  ): Promise<InsertResult> {
     for (let round = 0; round < 3; round += 1) {
       const [inserted] = await this.transaction((c) =>
         applyInserts(c, [{ item: { tx, ops }, i: 0 }], 1),
@@ -344,7 +350,7 @@ export class MysqlStore implements Store {
       batch.inserts.map(async (item, i): Promise<InsertResult> => {
         if (fresh[i]) return { inserted: true };
         const existing = await this.get(item.tx.gid);
-        return existing ? { inserted: false, existing } : this.insert(item.tx, item.ops);
+        return existing ? { inserted: false, existing } : this.insertAlone(item.tx, item.ops);
       }),
     );
     return { inserted, written };
@@ -357,12 +363,6 @@ export class MysqlStore implements Store {
   async history(gid: string): Promise<AttemptRecord[]> {
     const rows = await this.withConnection((c) => select(c, SQL.selectHistory, [gid]));
     return rows.map(toAttempt);
-  }
-
-  async write(writes: readonly TransactionWrite[]): Promise<boolean[]> {
-    if (writes.length === 0) return [];
-    const order = byKey(writes, (w) => w.gid);
-    return this.transaction((c) => applyWrites(c, order, writes.length));
   }
 
   async claim(

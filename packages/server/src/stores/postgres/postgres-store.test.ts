@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { createTempSchema, requireService } from '@accord/testkit';
-import { storeConformance } from '../test-support/store-conformance.js';
+import { storeConformance } from '@accord/store-conformance';
 import { PostgresStore } from './postgres-store.js';
 
 const skip = await requireService('postgres');

@@ -185,8 +185,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  async insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult> {
-    // A gid deleted between the conflict and the read (retention) is inserted on retry.
+  /**
+   * Inserts one transaction in a statement of its own: for an insert of a batch that
+   * conflicted with a row that retention deleted before it could be read.
+   */
+  private async insertAlone(
+    tx: TransactionRecord,
+    ops: readonly BranchOp[],
+  ): Promise<InsertResult> {
     for (let round = 0; round < 3; round += 1) {
       const result = await this.pool.query<{ inserted: number }>(SQL.insert, insertParams(tx, ops));
       if (result.rows[0]?.inserted === 1) return { inserted: true };
@@ -209,7 +215,7 @@ export class PostgresStore implements Store {
       batch.inserts.map(async (item, i): Promise<InsertResult> => {
         if (fresh[i]) return { inserted: true };
         const existing = await this.get(item.tx.gid);
-        return existing ? { inserted: false, existing } : this.insert(item.tx, item.ops);
+        return existing ? { inserted: false, existing } : this.insertAlone(item.tx, item.ops);
       }),
     );
     return { inserted, written };
@@ -225,11 +231,6 @@ export class PostgresStore implements Store {
   async history(gid: string): Promise<AttemptRecord[]> {
     const result = await this.pool.query<Row>(SQL.selectHistory, [gid]);
     return result.rows.map(toAttempt);
-  }
-
-  async write(writes: readonly TransactionWrite[]): Promise<boolean[]> {
-    if (writes.length === 0) return [];
-    return this.transaction((client) => this.applyWrites(client, writes));
   }
 
   /**

@@ -8,8 +8,15 @@ import {
   requireService,
   type TempKeyPrefix,
 } from '@accord/testkit';
-import { T, sagaSnapshot, seed, txRecord, writeOf } from '../test-support/fixtures.js';
-import { storeConformance } from '../test-support/store-conformance.js';
+import {
+  T,
+  sagaSnapshot,
+  seed,
+  storeConformance,
+  txRecord,
+  writeAll,
+  writeOf,
+} from '@accord/store-conformance';
 import { parseRedisStoreUrl } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStore, type RedisFaultPoint, type RedisStoreOptions } from './redis-store.js';
@@ -76,7 +83,7 @@ function crashCases(freshOf: FreshStore): void {
         assert.equal(await store.countParked(), 1);
         armed = true;
         const unpark = writeOf(snap.tx, 1, { parked: false, nextAttemptAt: T + 10 });
-        await assert.rejects(store.write([unpark]), /crash/);
+        await assert.rejects(writeAll(store, [unpark]), /crash/);
         armed = false;
         const applied = point === 'after-apply';
         assert.equal((await store.get('crash-1'))?.tx.parked, !applied);
@@ -109,7 +116,7 @@ function crashCases(freshOf: FreshStore): void {
       await seed(store, { ...snap.tx, nextAttemptAt: T + 100 }, snap.ops);
       crash = true;
       const done = writeOf(snap.tx, 1, { status: 'succeeded', finishedAt: T + 1 });
-      await assert.rejects(store.write([{ ...done, release: true }]));
+      await assert.rejects(writeAll(store, [{ ...done, release: true }]));
       crash = false;
       assert.equal(await store.purgeTerminal(T + 10, 10), 0, 'retention index not yet set');
       assert.deepEqual(await store.claimDue('o2', T + 2000, 1000, 10), []);
@@ -259,7 +266,7 @@ describe('redis store', { skip: skip ?? false }, () => {
                 finishedAt: terminal ? now : null,
                 updatedAt: now,
               };
-              const [ok] = await store.write([
+              const [ok] = await writeAll(store, [
                 writeOf(snap.tx, snap.tx.fence, fields, { release: rand(2) === 0 }),
               ]);
               if (ok) applied += 1;

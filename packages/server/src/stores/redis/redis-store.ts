@@ -34,7 +34,7 @@
  * otherwise its late step 2 could raise an entry that a crashed concurrent change had
  * lowered (work delayed until the next visit, or lost if removed).
  *
- * Batches (`commit`, `write`) are NOT atomic across transactions: Redis has no
+ * Batches (`commit`) are NOT atomic across transactions: Redis has no
  * multi-slot transaction. Each item is atomic and fenced on its own, items of one gid
  * apply in order, and results come back per item; if the call rejects (connection
  * lost), some items may have been applied.
@@ -48,7 +48,6 @@ import { randomUUID } from 'node:crypto';
 import type {
   AttemptRecord,
   BatchResult,
-  BranchOp,
   InsertResult,
   LeaseRef,
   ListPage,
@@ -57,7 +56,6 @@ import type {
   StoreBatch,
   StoreCapabilities,
   TransactionInsert,
-  TransactionRecord,
   TransactionSnapshot,
   TransactionWrite,
 } from '@accord/core';
@@ -205,11 +203,6 @@ export class RedisStore implements Store {
     }
   }
 
-  async insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult> {
-    this.live();
-    return this.applyInsert({ tx, ops });
-  }
-
   async commit(batch: StoreBatch): Promise<BatchResult> {
     this.live();
     type Item = { insert: TransactionInsert } | { write: TransactionWrite };
@@ -236,15 +229,6 @@ export class RedisStore implements Store {
 
   async history(gid: string): Promise<AttemptRecord[]> {
     return toAttempts(gid, await this.live().call('lrange', this.keys.tx(gid).hist, 0, -1));
-  }
-
-  async write(writes: readonly TransactionWrite[]): Promise<boolean[]> {
-    this.live();
-    return this.perGid(
-      writes,
-      (w) => w.gid,
-      (w) => this.applyWrite(w),
-    );
   }
 
   async claim(

@@ -13,6 +13,13 @@ export const SQLITE_PRAGMAS = [
   'foreign_keys = ON',
 ] as const;
 
+/**
+ * Holds the lock file of a coordinator's exclusive use (see sqlite-lock.ts): a rollback
+ * journal kept in memory, so no journal file appears, and an exclusive transaction that
+ * is never ended.
+ */
+export const SQLITE_LOCK_SQL = ['PRAGMA journal_mode = MEMORY', 'BEGIN EXCLUSIVE'] as const;
+
 /** The SQL of the SQLite store. */
 export const SQLITE_SQL = {
   appliedMigrations: `SELECT version FROM accord_migrations ORDER BY version`,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '@accord/testkit';
-import { storeConformance } from '../test-support/store-conformance.js';
+import { storeConformance } from '@accord/store-conformance';
 import { SqliteStore } from './sqlite-store.js';
 
 storeConformance('sqlite (file in a data dir)', () => {
@@ -65,5 +66,41 @@ describe('sqlite store specifics', () => {
     const store = new SqliteStore({ path: ':memory:' });
     assert.equal(store.capabilities.durableCommits, false);
     await store.close();
+  });
+
+  it('lockExclusive keeps a second instance off the file until the first closes', async () => {
+    const dir = tempDir('accord-sqlite-');
+    const path = join(dir.path, 'accord.db');
+    const [first, second] = [new SqliteStore({ path }), new SqliteStore({ path })];
+    try {
+      assert.equal(first.capabilities.sharedByInstances, false);
+      await first.lockExclusive();
+      await first.lockExclusive(); // taking it again is harmless
+      await assert.rejects(second.lockExclusive(), (error: Error) => {
+        assert.match(error.message, /accord\.db is in use by another coordinator/);
+        assert.match(error.message, /accord\.db-lock/);
+        return true;
+      });
+      await second.migrate(); // the database itself stays open to others
+      await first.close();
+      await second.lockExclusive();
+      assert.deepEqual(
+        readdirSync(dir.path).filter((f) => f.includes('journal')),
+        [],
+      );
+    } finally {
+      await first.close();
+      await second.close();
+      dir.remove();
+    }
+  });
+
+  it('lockExclusive on an in-memory database has nothing to take', async () => {
+    const [a, b] = [new SqliteStore({ path: ':memory:' }), new SqliteStore({ path: ':memory:' })];
+    await a.lockExclusive();
+    await b.lockExclusive();
+    await a.close();
+    await b.close();
+    await assert.rejects(a.lockExclusive(), /closed/);
   });
 });

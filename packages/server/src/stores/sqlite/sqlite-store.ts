@@ -36,6 +36,7 @@ import {
   transactionColumns,
   type Row,
 } from '../common/rows.js';
+import { holdExclusiveLock } from './sqlite-lock.js';
 import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE_SQL } from './sqlite-migrations.js';
 import { SQLITE_PRAGMAS, SQLITE_SQL as SQL } from './sqlite-sql.js';
 
@@ -81,12 +82,16 @@ function settle<T>(work: () => T): Promise<T> {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly capabilities: StoreCapabilities;
+  private readonly path: string;
   private readonly db: Database.Database;
   private readonly logger: StoreLogger;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Held while this instance has the database to itself (see {@link lockExclusive}). */
+  private lock: Database.Database | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.logger = options.logger ?? SILENT_LOGGER;
+    this.path = options.path;
     this.db = new Database(options.path);
     for (const pragma of SQLITE_PRAGMAS) this.db.pragma(pragma);
     const inMemory = this.db.memory;
@@ -94,6 +99,15 @@ export class SqliteStore implements Store {
       this.logger.warn({ path: options.path }, 'sqlite store: WAL mode unavailable');
     }
     this.capabilities = { durableCommits: !inMemory, sharedByInstances: false, skipLocked: false };
+  }
+
+  /** Holds `<path>-lock` (see sqlite-lock.ts); an in-memory database has nothing to share. */
+  lockExclusive(): Promise<void> {
+    return settle(() => {
+      if (!this.db.open) throw new Error('sqlite store: closed');
+      if (this.lock || this.db.memory) return;
+      this.lock = holdExclusiveLock(this.path);
+    });
   }
 
   migrate(): Promise<void> {
@@ -118,10 +132,6 @@ export class SqliteStore implements Store {
         this.logger.info({ version: m.version, name: m.name }, 'sqlite store: migration applied');
       }
     });
-  }
-
-  insert(tx: TransactionRecord, ops: readonly BranchOp[]): Promise<InsertResult> {
-    return settle(() => this.db.transaction(() => this.applyInsert({ tx, ops })).immediate());
   }
 
   commit(batch: StoreBatch): Promise<BatchResult> {
@@ -154,13 +164,6 @@ export class SqliteStore implements Store {
 
   history(gid: string): Promise<AttemptRecord[]> {
     return settle(() => (this.stmt(SQL.selectHistory).all({ gid }) as Row[]).map(toAttempt));
-  }
-
-  write(writes: readonly TransactionWrite[]): Promise<boolean[]> {
-    if (writes.length === 0) return Promise.resolve([]);
-    return settle(() =>
-      this.db.transaction(() => writes.map((w) => this.applyWrite(w))).immediate(),
-    );
   }
 
   claim(
@@ -262,6 +265,8 @@ export class SqliteStore implements Store {
     return settle(() => {
       if (this.db.open) this.db.close();
       this.statements.clear();
+      this.lock?.close();
+      this.lock = undefined;
     });
   }
 

@@ -1,0 +1,57 @@
+/**
+ * DTM's reply shapes: `{ dtm_result: "SUCCESS" }` with 200; a refusal with 409 and
+ * `dtm_result: "FAILURE"`; not finished with 425 and `ONGOING`; other errors with their
+ * status and a `message` (older DTM clients read `dtm_result`, newer ones the status).
+ */
+import type { TransactionSnapshot } from '@accord/core';
+import { AccordError, isTerminal, ValidationError } from '@accord/core';
+import { HTTP_STATUS, toErrorReply } from '../error-mapping.js';
+
+/** DTM's success body. */
+export const DTM_SUCCESS = { dtm_result: 'SUCCESS' } as const;
+
+/** A DTM reply: status and body. */
+export interface DtmReply {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** A refusal (409, `FAILURE`). */
+export function dtmFailure(message: string): AccordError {
+  return new AccordError('BRANCH_FAILED', message);
+}
+
+/** Not finished yet (425, `ONGOING`). */
+export function dtmOngoing(message: string): AccordError {
+  return new AccordError('BRANCH_ONGOING', message);
+}
+
+/** Maps any error to DTM's reply shape, keeping the native status of each error code. */
+export function dtmErrorReply(error: unknown): DtmReply {
+  if (error instanceof ValidationError) {
+    const message = error.issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');
+    return { status: 400, body: { dtm_result: 'FAILURE', message } };
+  }
+  const { status, body } = toErrorReply(error);
+  const message = body.error.message;
+  if (status === HTTP_STATUS.BRANCH_ONGOING) {
+    return { status, body: { dtm_result: 'ONGOING', message } };
+  }
+  if (status >= 500) return { status, body: { message } };
+  return { status, body: { dtm_result: 'FAILURE', message } };
+}
+
+/**
+ * The answer to a submit or abort that waited for the end (`wait_result`): success once
+ * succeeded, a refusal once failed, ongoing when the wait ran out first.
+ */
+export function waitedReply(snapshot: TransactionSnapshot, expected: 'succeeded' | 'failed') {
+  const { tx } = snapshot;
+  if (!isTerminal(tx.status)) {
+    throw dtmOngoing(`transaction "${tx.gid}" is still ${tx.status}; query it later`);
+  }
+  if (tx.status !== expected) {
+    throw dtmFailure(`transaction "${tx.gid}" ${tx.status}: ${tx.reason ?? 'no reason given'}`);
+  }
+  return DTM_SUCCESS;
+}
