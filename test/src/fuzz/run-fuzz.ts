@@ -39,7 +39,7 @@ function bump<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-/** Creates a few transactions through the API first, so routes by gid meet real ones. */
+/** Creates a few transactions through the APIs first, so routes by gid meet real ones. */
 async function seedStore(world: FuzzWorld): Promise<void> {
   const [ok] = world.targets.participantUrls;
   const bodies = ['saga', 'tcc', 'xa', 'msg'].map((mode, i) => ({
@@ -62,6 +62,20 @@ async function seedStore(world: FuzzWorld): Promise<void> {
     if (reply.status !== 201) throw new Error(`seeding answered ${reply.status}: ${reply.text}`);
     world.record(reply);
   }
+  // One through the DTM-compatible API, so native replies show its options too.
+  const gid = world.targets.gids[4]!;
+  const dtm = await world.send({
+    method: 'POST',
+    path: '/api/dtmsvr/prepare',
+    headers: {
+      authorization: `Bearer ${world.targets.adminToken}`,
+      'content-type': 'application/json',
+    },
+    body: Buffer.from(JSON.stringify({ gid, trans_type: 'tcc' })),
+    kind: 'seed',
+  });
+  if (dtm.status !== 200) throw new Error(`seeding answered ${dtm.status}: ${dtm.text}`);
+  world.accepted.set(gid, new Set());
 }
 
 /** Compares the store with the ledger of 2xx replies. */

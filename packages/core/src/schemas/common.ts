@@ -60,3 +60,14 @@ export function every<T extends string>() {
     list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : never),
   ): L => list;
 }
+
+/**
+ * Checks at compile time that `properties` has a schema for every field of `T`, so a
+ * field added to a stored shape cannot reach a reply without the reply schema naming it.
+ *
+ * @example
+ * Type.Object(everyField<TransactionOptions>()({ requestTimeoutMs: Type.Integer(), ... }));
+ */
+export function everyField<T>() {
+  return <const P extends { [K in keyof Required<T>]: TSchema }>(properties: P): P => properties;
+}

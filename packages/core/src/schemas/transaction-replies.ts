@@ -2,8 +2,16 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { GLOBAL_STATUSES, MODES } from '../protocol.js';
-import type { OpName, OpStatus, OutcomeKind } from '../protocol.js';
-import { CLOSED, every, GidField, PayloadField, stringEnum, TimeField } from './common.js';
+import type { Dialect, OpName, OpStatus, OutcomeKind, TransactionOptions } from '../protocol.js';
+import {
+  CLOSED,
+  every,
+  everyField,
+  GidField,
+  PayloadField,
+  stringEnum,
+  TimeField,
+} from './common.js';
 import { HeadersSchema } from './transaction-requests.js';
 
 const OP_NAMES = every<OpName>()([
@@ -54,7 +62,7 @@ export type Branch = Static<typeof BranchSchema>;
 
 /** Options of a stored transaction, every default resolved. */
 export const TransactionOptionsSchema = Type.Object(
-  {
+  everyField<TransactionOptions>()({
     requestTimeoutMs: Type.Integer(),
     retry: Type.Object(
       {
@@ -74,7 +82,9 @@ export const TransactionOptionsSchema = Type.Object(
     schedule: Type.Optional(Type.Array(Type.Integer())),
     /** notify: the body a 2xx must carry to acknowledge. */
     ackBody: Type.Optional(Type.String()),
-  },
+    /** `dtm` for transactions created through the DTM-compatible API. */
+    dialect: Type.Optional(stringEnum(every<Dialect>()(['dtm']))),
+  }),
   { ...CLOSED, title: 'TransactionOptions' },
 );
 
