@@ -43,6 +43,8 @@ export interface RunningServer {
 export interface StartOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Told of every route the HTTP app registers (Fastify's `onRoute`), HEAD routes too. */
+  readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
 
 /** Starts a coordinator and resolves once it listens. */
@@ -123,6 +125,7 @@ export async function startServer(
     waitResultCapMs: config.waitResultCapMs,
     tccRest: { safetyMarginMs: config.tccRestMarginMs, roundTrips, now: () => clock.now() },
     logger,
+    onRoute: options.onRoute,
   });
   engine.start();
   const address = await app.listen({ host: config.host, port: config.port });

@@ -9,8 +9,8 @@ const CONFIG = new URL('../config/config.js', import.meta.url).href;
 /** Driver and client packages a coordinator on SQLite without brokers never needs to start. */
 const UNUSED = [
   ...['pg', 'mysql2', 'ioredis', 'amqplib', 'nats', 'undici'],
-  // Schema compilers and the OpenAPI generator: loaded on first use.
-  ...['ajv', 'ajv-formats', '@fastify/fast-json-stringify-compiler', '@fastify/swagger', 'yaml'],
+  // Schema compilers: loaded on first use.
+  ...['ajv', 'ajv-formats', '@fastify/fast-json-stringify-compiler'],
 ];
 
 /** The packages under node_modules a coordinator has loaded once it answers /readyz. */

@@ -145,6 +145,24 @@ describe('native API input handling', () => {
       /^\/options\/headers\/Accord-Gid: is reserved/,
     ],
     [
+      'header value the branch call could not send',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { headers: { 'x-region': '日本' } },
+      },
+      /^\/options\/headers\/x-region: must not contain .*past U\+00FF$/,
+    ],
+    [
+      'header value with a control character',
+      {
+        mode: 'saga',
+        steps: [{ action: 'http://127.0.0.1:1/a' }],
+        options: { headers: { 'x-region': 'a\u0001b' } },
+      },
+      /^\/options\/headers\/x-region: must not contain line breaks, control characters/,
+    ],
+    [
       'negative timeout',
       {
         mode: 'saga',
@@ -343,6 +361,18 @@ describe('native API input handling', () => {
     assert.equal(new Set(ids).size, 100);
     assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!));
     assert.equal((await post('/v1/ids?count=5000', undefined)).status, 400);
+  });
+
+  it('refuses numbers in a query string that are not finite, instead of looping on them', async () => {
+    for (const url of ['/v1/ids?count=1e400', '/v1/ids?count=-1e400']) {
+      const { status, json } = await post(url, undefined);
+      assert.equal(status, 400, url);
+      assert.deepEqual(json.error.details?.issues, [
+        { path: '(querystring)/count', message: 'must be a finite number' },
+      ]);
+    }
+    const list = await server.app.inject({ url: '/v1/transactions?limit=1e400', headers: auth });
+    assert.equal(list.statusCode, 400);
   });
 
   it('serves health, readiness, metrics and the OpenAPI document without auth', async () => {

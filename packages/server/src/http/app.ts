@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
@@ -14,7 +15,7 @@ import type { CreateContext } from './create-request.js';
 import { dtmRoutes } from './dtm/dtm-routes.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
-import { lazySerializers, lazyValidators } from './lazy-compilers.js';
+import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { systemRoutes } from './routes/system.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** TCC for REST: the confirm's safety margin, the measured round trip, the time. */
   readonly tccRest: Pick<TccRestRoutesDeps, 'safetyMarginMs' | 'roundTrips' | 'now'>;
   readonly logger: FastifyBaseLogger;
+  /** Told of every route registered, before anything else hears of it. */
+  readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
 
 /** Creates the Fastify app (not yet listening). */
@@ -56,9 +59,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (socket.writable) socket.end(clientErrorReply(error));
       else socket.destroy(error);
     },
-    // Schemas compile on each route's first request, not while the coordinator starts.
+    // Schemas compile on each route's first request, not while the coordinator starts;
+    // replies are plain JSON.stringify.
     schemaController: {
-      compilersFactory: { buildValidator: lazyValidators(), buildSerializer: lazySerializers() },
+      compilersFactory: { buildValidator: lazyValidators(), buildSerializer: plainSerializers() },
     },
     ajv: {
       customOptions: {
@@ -69,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
+  const { onRoute } = deps;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   // Before any route: the OpenAPI document is built from the routes on its first request.
   const openapi = recordOpenapi(app);
   useLimitedJsonParser(app);
@@ -100,7 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw new AccordError('SHUTTING_DOWN', 'the coordinator is stopping; try another instance');
   });
   const check = (header: string | undefined, role: Role) => authorize(deps.tokens, header, role);
-  transactionRoutes(app, {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  transactionRoutes(typed, {
     engine: deps.engine,
     create: deps.create,
     maxSteps: deps.maxSteps,
@@ -113,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
-  notificationRoutes(app, { engine: deps.engine, create: deps.create, authorize: check });
+  notificationRoutes(typed, { engine: deps.engine, create: deps.create, authorize: check });
   tccRestRoutes(app, {
     ...deps.tccRest,
     engine: deps.engine,
@@ -122,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
-  systemRoutes(app, {
+  systemRoutes(typed, {
     store: deps.store,
     registry: deps.registry,
     ids: deps.ids,

@@ -43,7 +43,8 @@ export function authorize(tokens: AuthTokens, header: string | undefined, role: 
 export type Authorizer = (header: string | undefined, role: Role) => void;
 
 /**
- * Route options that admit only callers holding `role`.
+ * Route options that admit only callers holding `role` (named in `config.role`, which
+ * the OpenAPI document reads).
  *
  * @example
  * app.post('/v1/things', { ...requireRole(authorize, 'admin') }, handler);
@@ -52,5 +53,6 @@ export function requireRole(authorize: Authorizer, role: Role) {
   return {
     onRequest: async (request: { headers: { authorization?: string | undefined } }) =>
       authorize(request.headers.authorization, role),
+    config: { role },
   };
 }

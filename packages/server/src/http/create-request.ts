@@ -4,35 +4,18 @@
  * and the fingerprint that makes repeated creates idempotent.
  */
 import { createHash } from 'node:crypto';
-import type { FieldIssue, Mode, NewTransaction, StepSpec, TransactionOptions } from '@accord/core';
+import type {
+  CreateTransactionRequest,
+  FieldIssue,
+  NewTransaction,
+  StepSpec,
+  TransactionOptions,
+} from '@accord/core';
 import { checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
 import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/broker-target.js';
 import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
-
-/** The create body as the schema guarantees it. */
-export interface CreateBody {
-  gid?: string;
-  mode: Mode;
-  steps?: Array<{
-    id?: string;
-    action: string;
-    compensate?: string;
-    payload?: unknown;
-    dependsOn?: string[];
-    maxAttempts?: number;
-  }>;
-  checkUrl?: string;
-  options?: {
-    timeoutMs?: number | null;
-    requestTimeoutMs?: number;
-    concurrent?: boolean;
-    headers?: Record<string, string>;
-    retry?: Partial<TransactionOptions['retry']>;
-  };
-  waitResult?: boolean | number;
-}
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set([
@@ -122,7 +105,10 @@ export function checkTargetField(
   if (problem) issues.push({ path, message: problem });
 }
 
-/** Checks caller-set headers (names, reserved names, line breaks) under `base`. */
+/** Characters an HTTP header value cannot carry (the outbound client refuses them). */
+const HEADER_VALUE_FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Checks caller-set headers (names, reserved names, sendable values) under `base`. */
 export function checkHeaders(
   headers: Record<string, string>,
   issues: FieldIssue[],
@@ -135,7 +121,12 @@ export function checkHeaders(
     else if (lower.startsWith('accord-') || RESERVED_HEADERS.has(lower)) {
       issues.push({ path, message: 'is reserved and cannot be set' });
     }
-    if (/[\r\n\0]/.test(value)) issues.push({ path, message: 'must not contain line breaks' });
+    if (HEADER_VALUE_FORBIDDEN.test(value)) {
+      issues.push({
+        path,
+        message: 'must not contain line breaks, control characters or characters past U+00FF',
+      });
+    }
   }
 }
 
@@ -161,7 +152,7 @@ const CREATED_BY: Record<ModeRules['createdThrough'], string> = {
 
 /** Validates the request's semantics and resolves it; throws a {@link ValidationError}. */
 export async function toNewTransaction(
-  body: CreateBody,
+  body: CreateTransactionRequest,
   ctx: CreateContext,
   variant: CreateVariant = {},
 ): Promise<NewTransaction> {

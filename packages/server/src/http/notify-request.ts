@@ -2,33 +2,18 @@
  * Turns a notification request into a {@link NewTransaction} of mode `notify`: one
  * delivery of one payload to one target, redelivered on a schedule until acknowledged.
  */
-import type { FieldIssue, NewTransaction, NotifySchedulePreset } from '@accord/core';
+import type { FieldIssue, NewTransaction, NotificationRequest } from '@accord/core';
 import { NOTIFY_SCHEDULES, rulesOf, ValidationError } from '@accord/core';
 import type { CreateContext } from './create-request.js';
 import { checkHeaders, checkTargetField, fingerprintOf } from './create-request.js';
 import type { PendingHost } from '../outbound/target-policy.js';
-
-/** The body of `POST /v1/notifications` as the schema guarantees it. */
-export interface NotificationBody {
-  /** The notification's id (its gid); generated when absent. */
-  id?: string;
-  /** Receiver: an http(s) URL or a broker target. */
-  url: string;
-  payload?: unknown;
-  /** A preset name or the delays (ms) before each redelivery; default `default`. */
-  schedule?: NotifySchedulePreset | number[];
-  /** Exact (trimmed) body a 2xx must carry to count as acknowledged. */
-  ackBody?: string;
-  requestTimeoutMs?: number;
-  headers?: Record<string, string>;
-}
 
 /** The branch id of a notification's single delivery op. */
 export const NOTIFY_BRANCH_ID = 'notify';
 
 /** Validates and resolves a notification request; throws a {@link ValidationError}. */
 export async function toNewNotification(
-  body: NotificationBody,
+  body: NotificationRequest,
   ctx: CreateContext,
 ): Promise<NewTransaction> {
   const issues: FieldIssue[] = [];

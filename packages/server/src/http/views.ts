@@ -1,12 +1,19 @@
 /** Wire shapes of transactions and attempts (docs/protocol.md, "Shapes"). */
 import type {
+  Attempt,
   AttemptRecord,
+  Branch,
   BranchError,
+  BranchLastError,
   BranchOp,
+  Notification,
+  Transaction,
   TransactionRecord,
   TransactionSnapshot,
 } from '@accord/core';
 
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -20,18 +27,18 @@ function parsePayload(text: string): unknown {
   }
 }
 
-function lastErrorView(error: BranchError | null) {
+function lastErrorView(error: BranchError | null): BranchLastError | null {
   return error ? { httpStatus: error.httpStatus, message: error.message, at: iso(error.at) } : null;
 }
 
 /** A branch op as the API shows it. */
-export function branchView(op: BranchOp) {
+export function branchView(op: BranchOp): Branch {
   return {
     branchId: op.branchId,
     op: op.op,
     url: op.url,
     payload: parsePayload(op.payload),
-    dependsOn: op.dependsOn,
+    dependsOn: [...op.dependsOn],
     status: op.status,
     attempts: op.attempts,
     nextAttemptAt: iso(op.nextAttemptAt),
@@ -40,7 +47,8 @@ export function branchView(op: BranchOp) {
 }
 
 /** A transaction record without its branches (listings). */
-export function transactionSummary(tx: TransactionRecord) {
+export function transactionSummary(tx: TransactionRecord): Transaction {
+  const { schedule, headers, ...options } = tx.options;
   return {
     gid: tx.gid,
     mode: tx.mode,
@@ -51,18 +59,18 @@ export function transactionSummary(tx: TransactionRecord) {
     updatedAt: iso(tx.updatedAt),
     finishedAt: iso(tx.finishedAt),
     nextAttemptAt: iso(tx.nextAttemptAt),
-    options: tx.options,
+    options: { ...options, headers: { ...headers }, ...(schedule && { schedule: [...schedule] }) },
     checkUrl: tx.checkUrl,
   };
 }
 
 /** A transaction with its branches. */
-export function transactionView(snapshot: TransactionSnapshot) {
+export function transactionView(snapshot: TransactionSnapshot): Transaction {
   return { ...transactionSummary(snapshot.tx), branches: snapshot.ops.map(branchView) };
 }
 
 /** One attempt of the history. */
-export function attemptView(a: AttemptRecord) {
+export function attemptView(a: AttemptRecord): Attempt {
   return {
     branchId: a.branchId,
     op: a.op,
@@ -76,15 +84,15 @@ export function attemptView(a: AttemptRecord) {
 }
 
 /** What a notification's receiver and sender see of it. */
-export function notificationView(snapshot: TransactionSnapshot) {
+export function notificationView(snapshot: TransactionSnapshot): Notification {
   const { tx } = snapshot;
   const delivery = snapshot.ops.find((o) => o.op === 'action');
   return {
     id: tx.gid,
     status: tx.status === 'succeeded' || tx.status === 'failed' ? tx.status : 'pending',
-    url: delivery?.url ?? null,
+    url: delivery?.url ?? '',
     payload: delivery ? parsePayload(delivery.payload) : null,
-    schedule: tx.options.schedule ?? [],
+    schedule: [...(tx.options.schedule ?? [])],
     ackBody: tx.options.ackBody ?? null,
     attempts: delivery?.attempts ?? 0,
     nextAttemptAt: iso(tx.nextAttemptAt),

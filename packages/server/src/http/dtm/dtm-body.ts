@@ -3,9 +3,8 @@
  * the native create request. Pure: no I/O; checks that only a running server can make
  * (URLs, outbound policy, the step graph) happen afterwards in `toNewTransaction`.
  */
-import type { FieldIssue, Mode } from '@accord/core';
+import type { CreateTransactionRequest, FieldIssue, Mode } from '@accord/core';
 import { ValidationError } from '@accord/core';
-import type { CreateBody } from '../create-request.js';
 
 /** The transaction body of DTM's HTTP API, as far as Accord reads it. */
 export interface DtmTransBody {
@@ -29,7 +28,9 @@ export interface DtmTransBody {
 /** What a DTM body becomes: the native request plus what stays beside it. */
 export interface DtmCreate {
   /** The native create request, payloads left out (see `payloads`). */
-  readonly body: CreateBody & { steps?: NonNullable<CreateBody['steps']> };
+  readonly body: CreateTransactionRequest & {
+    steps?: NonNullable<CreateTransactionRequest['steps']>;
+  };
   /** Each step's payload text exactly as DTM sent it (DTM payloads are strings). */
   readonly payloads: readonly string[];
   readonly waitResult: boolean;

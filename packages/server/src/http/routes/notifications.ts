@@ -1,12 +1,17 @@
 /** The native `/v1/notifications` routes: best-effort notifications owned by the server. */
-import type { FastifyInstance } from 'fastify';
 import { AccordError, rulesOf } from '@accord/core';
+import {
+  NotificationParamsSchema,
+  NotificationQuerySchema,
+  NotificationReplySchema,
+  NotificationRequestSchema,
+} from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import { requireRole, type Authorizer } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
-import type { NotificationBody } from '../notify-request.js';
 import { toNewNotification } from '../notify-request.js';
-import { notificationParams, notificationSchema } from '../schemas.js';
+import { BY_GID, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
+import type { AccordApp } from '../typed-app.js';
 import { attemptView, notificationView } from '../views.js';
 
 /** What the routes need. */
@@ -18,13 +23,28 @@ export interface NotificationRoutesDeps {
 }
 
 /** Registers the notification routes. */
-export function notificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
+export function notificationRoutes(app: AccordApp, deps: NotificationRoutesDeps): void {
   const { engine } = deps;
   const client = requireRole(deps.authorize, 'client');
 
-  app.post<{ Body: NotificationBody }>(
+  app.post(
     '/v1/notifications',
-    { ...client, schema: { body: notificationSchema } },
+    {
+      ...client,
+      schema: {
+        summary: 'Send a best-effort notification (idempotent by id)',
+        body: NotificationRequestSchema,
+        response: replies({ 200: NotificationReplySchema, 201: NotificationReplySchema }, [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          'TARGET_FORBIDDEN',
+          'GID_CONFLICT',
+          'STORE_UNAVAILABLE',
+          'TRANSACTION_BUSY',
+          'CLOCK_MOVED_BACKWARDS',
+        ]),
+      },
+    },
     async (request, reply) => {
       const spec = await toNewNotification(request.body, deps.create);
       const result = await engine.create(spec, null);
@@ -34,9 +54,16 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/notifications/:id',
-    { ...client, schema: { params: notificationParams } },
+    {
+      ...client,
+      schema: {
+        summary: 'A notification and its delivery attempts',
+        params: NotificationParamsSchema,
+        response: replies({ 200: NotificationQuerySchema }, [...CLIENT_ROUTE, ...BY_GID]),
+      },
+    },
     async (request) => {
       const { snapshot, history } = await engine.get(request.params.id);
       if (rulesOf(snapshot.tx.mode).createdThrough !== 'notifications') {

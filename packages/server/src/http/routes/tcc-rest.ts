@@ -4,11 +4,14 @@
  * links. Each request becomes a `tcc-rest` transaction on the same engine, visible in `/v1`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { TransactionSnapshot } from '@accord/core';
+import { LinkOutcomesSchema } from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import type { RoundTrips } from '../../outbound/round-trips.js';
 import type { ParticipantLink } from '../../outbound/tcc-rest-calls.js';
 import { requireRole, type Authorizer } from '../auth.js';
+import { CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
 import type { CreateContext } from '../create-request.js';
 import type { TccRestBody } from '../tcc-rest-request.js';
 import {
@@ -57,7 +60,23 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
   const { engine } = deps;
   const options = {
     ...requireRole(deps.authorize, 'client'),
-    schema: { body: bodySchema(deps.maxSteps) },
+    schema: {
+      body: bodySchema(deps.maxSteps),
+      response: replies(
+        {
+          204: Type.Null({ description: 'Every link ended as asked' }),
+          404: { ...LinkOutcomesSchema, description: 'Every link ended cancelled or timed out' },
+          409: { ...LinkOutcomesSchema, description: 'A heuristic outcome: the links ended apart' },
+        },
+        [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          'TARGET_FORBIDDEN',
+          'STORE_UNAVAILABLE',
+          'TRANSACTION_BUSY',
+        ],
+      ),
+    },
   };
 
   /** Creates the transaction with every link registered; an existing one is left as it is. */

@@ -1,21 +1,29 @@
 /** The native `/v1/transactions` routes. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BranchOp, GlobalStatus, ListQuery, Mode, OpName } from '@accord/core';
-import { GLOBAL_STATUSES, MODES, newOp, ValidationError } from '@accord/core';
-import type { FieldIssue } from '@accord/core';
+import type { FastifyRequest } from 'fastify';
+import type { BranchOp, ErrorCode, FieldIssue, ListQuery, OpName } from '@accord/core';
+import { newOp, ValidationError } from '@accord/core';
+import type { RegisterBranchRequest } from '@accord/core';
+import type { ListQueryString } from '@accord/core/schemas';
+import {
+  AbortRequestSchema,
+  createTransactionRequestSchema,
+  DEFAULT_LIST_LIMIT,
+  GidParamsSchema,
+  ListQuerySchema,
+  QueryResultSchema,
+  RegisterBranchRequestSchema,
+  ResolveRequestSchema,
+  SubmitRequestSchema,
+  TransactionPageSchema,
+  TransactionReplySchema,
+} from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import type { PendingHost, TargetPolicy } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
-import type { CreateBody, CreateContext } from '../create-request.js';
+import type { CreateContext } from '../create-request.js';
 import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
-import {
-  abortSchema,
-  createSchema,
-  gidParams,
-  registerSchema,
-  resolveSchema,
-  submitSchema,
-} from '../schemas.js';
+import { ADMIN_ROUTE, BY_GID, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
+import type { AccordApp } from '../typed-app.js';
 import { attemptView, transactionSummary, transactionView } from '../views.js';
 
 /** What the routes need. */
@@ -28,67 +36,21 @@ export interface TransactionRoutesDeps {
   readonly authorize: Authorizer;
 }
 
-interface GidParams {
-  gid: string;
-}
-
 function parseTime(value: string, path: string, issues: FieldIssue[]): number | undefined {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(ms)) issues.push({ path, message: 'must be an ISO time or epoch milliseconds' });
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Parses and checks the listing's query string. */
-export function parseListQuery(q: Record<string, string | undefined>): ListQuery {
+/** The listing's query string, its structure checked by the schema, as a store query. */
+export function parseListQuery(q: ListQueryString): ListQuery {
   const issues: FieldIssue[] = [];
-  const known = ['status', 'mode', 'parked', 'since', 'until', 'cursor', 'limit'];
-  for (const key of Object.keys(q)) {
-    if (!known.includes(key))
-      issues.push({ path: `(querystring)/${key}`, message: 'is not a known filter' });
-  }
-  if (q['status'] !== undefined && !GLOBAL_STATUSES.includes(q['status'] as GlobalStatus)) {
-    issues.push({
-      path: '(querystring)/status',
-      message: `must be one of ${GLOBAL_STATUSES.join(', ')}`,
-    });
-  }
-  if (q['mode'] !== undefined && !MODES.includes(q['mode'] as Mode)) {
-    issues.push({ path: '(querystring)/mode', message: `must be one of ${MODES.join(', ')}` });
-  }
-  if (q['parked'] !== undefined && q['parked'] !== 'true' && q['parked'] !== 'false') {
-    issues.push({ path: '(querystring)/parked', message: 'must be true or false' });
-  }
-  const limit = q['limit'] === undefined ? 50 : Number(q['limit']);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    issues.push({ path: '(querystring)/limit', message: 'must be an integer from 1 to 500' });
-  }
   const since =
-    q['since'] === undefined ? undefined : parseTime(q['since'], '(querystring)/since', issues);
+    q.since === undefined ? undefined : parseTime(q.since, '(querystring)/since', issues);
   const until =
-    q['until'] === undefined ? undefined : parseTime(q['until'], '(querystring)/until', issues);
-  if (q['cursor'] !== undefined && q['cursor'].length > 512) {
-    issues.push({ path: '(querystring)/cursor', message: 'is too long' });
-  }
+    q.until === undefined ? undefined : parseTime(q.until, '(querystring)/until', issues);
   if (issues.length > 0) throw new ValidationError(issues);
-  return {
-    status: q['status'] as GlobalStatus | undefined,
-    mode: q['mode'] as Mode | undefined,
-    parked: q['parked'] === undefined ? undefined : q['parked'] === 'true',
-    since,
-    until,
-    cursor: q['cursor'],
-    limit,
-  };
-}
-
-/** Body of a branch registration: a tcc pair (confirm, cancel) or an xa pair (commit, rollback). */
-interface RegisterBody {
-  branchId: string;
-  confirm?: string;
-  cancel?: string;
-  commit?: string;
-  rollback?: string;
-  payload?: unknown;
+  return { ...q, since, until, limit: q.limit ?? DEFAULT_LIST_LIMIT };
 }
 
 const PAIRS = [
@@ -101,7 +63,7 @@ const PAIRS = [
  * given (whether it suits the transaction's mode is the state machine's call).
  */
 export async function registrationOps(
-  body: RegisterBody,
+  body: Partial<Record<OpName, string>> & Pick<RegisterBranchRequest, 'branchId' | 'payload'>,
   policy: TargetPolicy,
 ): Promise<BranchOp[]> {
   const given = PAIRS.filter(([a, b]) => body[a] !== undefined || body[b] !== undefined);
@@ -133,14 +95,46 @@ async function bodyOptional(request: FastifyRequest): Promise<void> {
   if (request.body === undefined) request.body = {};
 }
 
+/** `options` for a route whose body may be left out (it is then validated as `{}`). */
+function optionalBody<O extends { config: object }>(options: O) {
+  return {
+    ...options,
+    preValidation: bodyOptional,
+    config: { ...options.config, optionalBody: true },
+  };
+}
+
+/** Codes of the routes that act on a transaction's state. */
+const STATE_CHANGE: readonly ErrorCode[] = [
+  ...BY_GID,
+  'INVALID_STATE',
+  'TRANSACTION_BUSY',
+  'CLOCK_MOVED_BACKWARDS',
+];
+
 /** Registers the transaction routes. */
-export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesDeps): void {
+export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): void {
   const { engine } = deps;
   const role = (r: Role) => requireRole(deps.authorize, r);
 
-  app.post<{ Body: CreateBody }>(
+  app.post(
     '/v1/transactions',
-    { ...role('client'), schema: { body: createSchema(deps.maxSteps) } },
+    {
+      ...role('client'),
+      schema: {
+        summary: 'Create a transaction (idempotent by gid)',
+        body: createTransactionRequestSchema(deps.maxSteps),
+        response: replies({ 200: TransactionReplySchema, 201: TransactionReplySchema }, [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          'TARGET_FORBIDDEN',
+          'GID_CONFLICT',
+          'STORE_UNAVAILABLE',
+          'TRANSACTION_BUSY',
+          'CLOCK_MOVED_BACKWARDS',
+        ]),
+      },
+    },
     async (request, reply) => {
       const spec = await toNewTransaction(request.body, deps.create);
       const result = await engine.create(
@@ -153,68 +147,135 @@ export function transactionRoutes(app: FastifyInstance, deps: TransactionRoutesD
     },
   );
 
-  app.get<{ Querystring: Record<string, string | undefined> }>(
+  app.get(
     '/v1/transactions',
-    role('client'),
+    {
+      ...role('client'),
+      schema: {
+        summary: 'List transactions, newest first',
+        querystring: ListQuerySchema,
+        response: replies({ 200: TransactionPageSchema }, [...CLIENT_ROUTE, 'STORE_UNAVAILABLE']),
+      },
+    },
     async (request) => {
       const page = await engine.list(parseListQuery(request.query));
       return { items: page.items.map(transactionSummary), nextCursor: page.nextCursor };
     },
   );
 
-  app.get<{ Params: GidParams }>(
+  app.get(
     '/v1/transactions/:gid',
-    { ...role('client'), schema: { params: gidParams } },
+    {
+      ...role('client'),
+      schema: {
+        summary: 'A transaction with its branches and the history of its attempts',
+        params: GidParamsSchema,
+        response: replies({ 200: QueryResultSchema }, [...CLIENT_ROUTE, ...BY_GID]),
+      },
+    },
     async (request) => {
       const { snapshot, history } = await engine.get(request.params.gid);
       return { transaction: transactionView(snapshot), history: history.map(attemptView) };
     },
   );
 
-  app.post<{ Params: GidParams; Body: RegisterBody }>(
+  app.post(
     '/v1/transactions/:gid/branches',
-    { ...role('client'), schema: { params: gidParams, body: registerSchema } },
+    {
+      ...role('client'),
+      schema: {
+        summary: 'Register a tcc or xa branch',
+        params: GidParamsSchema,
+        body: RegisterBranchRequestSchema,
+        response: replies({ 200: TransactionReplySchema }, [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          ...STATE_CHANGE,
+          'TARGET_FORBIDDEN',
+          'BRANCH_CONFLICT',
+        ]),
+      },
+    },
     async (request) => {
       const ops = await registrationOps(request.body, deps.create.policy);
       return { transaction: transactionView(await engine.register(request.params.gid, ops)) };
     },
   );
 
-  app.post<{ Params: GidParams; Body: { waitResult?: boolean | number } | undefined }>(
+  app.post(
     '/v1/transactions/:gid/submit',
     {
-      ...role('client'),
-      preValidation: bodyOptional,
-      schema: { params: gidParams, body: submitSchema },
+      ...optionalBody(role('client')),
+      schema: {
+        summary: 'Submit a prepared transaction',
+        params: GidParamsSchema,
+        body: SubmitRequestSchema,
+        response: replies({ 200: TransactionReplySchema }, [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          ...STATE_CHANGE,
+        ]),
+      },
     },
     async (request) => {
-      const wait = waitMs(request.body?.waitResult, deps.waitResultCapMs);
+      const wait = waitMs(request.body.waitResult, deps.waitResultCapMs);
       return { transaction: transactionView(await engine.submit(request.params.gid, wait)) };
     },
   );
 
-  app.post<{ Params: GidParams; Body: { reason?: string } | undefined }>(
+  app.post(
     '/v1/transactions/:gid/abort',
     {
-      ...role('client'),
-      preValidation: bodyOptional,
-      schema: { params: gidParams, body: abortSchema },
+      ...optionalBody(role('client')),
+      schema: {
+        summary: 'Abort a transaction',
+        params: GidParamsSchema,
+        body: AbortRequestSchema,
+        response: replies({ 200: TransactionReplySchema }, [
+          ...CLIENT_ROUTE,
+          ...WITH_BODY,
+          ...STATE_CHANGE,
+        ]),
+      },
     },
     async (request) => {
-      const reason = request.body?.reason ?? 'aborted by client';
+      const reason = request.body.reason ?? 'aborted by client';
       return { transaction: transactionView(await engine.abort(request.params.gid, reason)) };
     },
   );
 
-  app.post<{ Params: GidParams }>(
+  app.post(
     '/v1/transactions/:gid/retry',
-    { ...role('admin'), schema: { params: gidParams } },
+    {
+      ...role('admin'),
+      schema: {
+        summary: 'Retry a parked transaction now (operator)',
+        params: GidParamsSchema,
+        response: replies({ 200: TransactionReplySchema }, [
+          ...ADMIN_ROUTE,
+          ...WITH_BODY,
+          ...STATE_CHANGE,
+        ]),
+      },
+    },
     async (request) => ({ transaction: transactionView(await engine.retry(request.params.gid)) }),
   );
 
-  app.post<{ Params: GidParams; Body: { status: 'succeeded' | 'failed'; reason: string } }>(
+  app.post(
     '/v1/transactions/:gid/resolve',
-    { ...role('admin'), schema: { params: gidParams, body: resolveSchema } },
+    {
+      ...role('admin'),
+      schema: {
+        summary: 'Decide the outcome of a transaction by hand (operator)',
+        params: GidParamsSchema,
+        body: ResolveRequestSchema,
+        response: replies({ 200: TransactionReplySchema }, [
+          ...ADMIN_ROUTE,
+          ...WITH_BODY,
+          ...STATE_CHANGE,
+        ]),
+      },
+    },
     async (request) => {
       const { status, reason } = request.body;
       return {

@@ -1,0 +1,13 @@
+/**
+ * @accord/core/schemas: the one contract of the coordinator's HTTP API. Every request
+ * body, query string, path parameter and reply as a JSON Schema (TypeBox), from which
+ * the coordinator validates, its OpenAPI document is generated and the SDK's wire types
+ * are derived.
+ */
+export * from './common.js';
+export * from './error-body.js';
+export * from './transaction-requests.js';
+export * from './transaction-replies.js';
+export * from './notifications.js';
+export * from './system.js';
+export * from './tcc-rest.js';

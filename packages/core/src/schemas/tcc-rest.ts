@@ -1,0 +1,33 @@
+/** Replies of the TCC-for-REST coordinator routes (`PUT /tcc/coordinator/confirm`, `/cancel`). */
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { CLOSED, stringEnum } from './common.js';
+
+/** What became of one participant link. */
+export const LinkOutcomeSchema = stringEnum([
+  'confirmed',
+  'cancelled',
+  'timed-out',
+  'pending',
+] as const);
+
+/** Every link of a request with its outcome: the body of a 404 or 409 answer. */
+export const LinkOutcomesSchema = Type.Object(
+  {
+    participantLinks: Type.Array(
+      Type.Object(
+        {
+          uri: Type.String(),
+          /** The link's expiry as an ISO date-time. */
+          expires: Type.String(),
+          outcome: LinkOutcomeSchema,
+        },
+        CLOSED,
+      ),
+    ),
+  },
+  { ...CLOSED, title: 'TccRestOutcomes' },
+);
+
+/** Every link of a request with its outcome. */
+export type LinkOutcomes = Static<typeof LinkOutcomesSchema>;
