@@ -29,6 +29,16 @@ function seatStatus(airline: AirlineService, seat: HeldSeat, flight: string): st
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Polls `ok` until it holds or `timeoutMs` passes; an airline sweeps expired holds every 200 ms. */
+async function eventually(ok: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'accord-flight-demo-'));
   const coordinator = new CoordinatorChild(join(dir, 'coordinator'), {
@@ -75,8 +85,10 @@ async function main(): Promise<void> {
     const three = await bookTrip(client, trip, { ttlMs: 400, beforeConfirm: () => sleep(700) });
     check(three.kind === 'decided' && three.answer.status === 404, 'the coordinator answers 404');
     check(
-      three.held.every(
-        (h, i) => seatStatus(i === 0 ? aero : sky, h, i === 0 ? 'AE100' : 'SK200') === 'free',
+      await eventually(() =>
+        three.held.every(
+          (h, i) => seatStatus(i === 0 ? aero : sky, h, i === 0 ? 'AE100' : 'SK200') === 'free',
+        ),
       ),
       'both seats are free again',
     );
@@ -104,8 +116,10 @@ async function main(): Promise<void> {
     );
 
     console.log('5. sky is down until its hold has expired, during the confirm');
-    sky.failConfirmsUntil = Date.now() + 3_500;
-    const five = await bookTrip(client, trip, { ttlMs: 2_500 });
+    // The hold lives long enough to outlast the safety margin even on a slow machine, and
+    // sky refuses confirms until well after it has expired.
+    sky.failConfirmsUntil = Date.now() + 10_000;
+    const five = await bookTrip(client, trip, { ttlMs: 6_000 });
     const outcomes = five.kind === 'decided' ? five.answer.participantLinks : [];
     for (const o of outcomes) console.log(`     ${o.uri}: ${o.outcome}`);
     check(
@@ -117,7 +131,10 @@ async function main(): Promise<void> {
       byUri.get(five.held[0]!.uri) === 'confirmed' && byUri.get(five.held[1]!.uri) !== 'confirmed',
       'aero confirmed, sky not: each outcome reported',
     );
-    check(seatStatus(sky, five.held[1]!, 'SK200') === 'free', 'the expired sky seat is free again');
+    check(
+      await eventually(() => seatStatus(sky, five.held[1]!, 'SK200') === 'free'),
+      'the expired sky seat is free again',
+    );
   } finally {
     await client?.close();
     await coordinator.stop();
