@@ -1,10 +1,16 @@
 /** Replies of the TCC-for-REST coordinator routes (`PUT /tcc/coordinator/confirm`, `/cancel`). */
 import { Type } from '@sinclair/typebox';
-import type { Static } from '@sinclair/typebox';
+import type { Static, TNull, TUnsafe } from '@sinclair/typebox';
 import { CLOSED, stringEnum } from './common.js';
 
 /** What became of one participant link. */
-export const LinkOutcomeSchema = stringEnum([
+export type LinkOutcome = 'confirmed' | 'cancelled' | 'timed-out' | 'pending';
+
+/** A reply without a body (204). */
+export const NoContentSchema: TNull = Type.Null({ description: 'No content' });
+
+/** Schema of a {@link LinkOutcome}. */
+export const LinkOutcomeSchema: TUnsafe<LinkOutcome> = stringEnum([
   'confirmed',
   'cancelled',
   'timed-out',

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import type { BranchOp, FieldIssue, NewTransaction, TransactionSnapshot } from '@accord/core';
 import { newOp, ValidationError } from '@accord/core';
 import type { PendingHost } from '../outbound/target-policy.js';
-import type { Static } from '@sinclair/typebox';
-import type { LinkOutcomeSchema } from '@accord/core/schemas';
+import type { LinkOutcome } from '@accord/core/schemas';
 import type { ParticipantLink } from '../outbound/tcc-rest-calls.js';
 import { linkPayload } from '../outbound/tcc-rest-calls.js';
 import type { CreateContext } from './create-request.js';
@@ -21,7 +20,7 @@ export interface TccRestBody {
 }
 
 /** What became of one participant link. */
-export type LinkOutcome = Static<typeof LinkOutcomeSchema>;
+export type { LinkOutcome };
 
 /** One link's outcome, as a 409 answer lists it. */
 export interface LinkReport {

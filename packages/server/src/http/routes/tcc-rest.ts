@@ -4,9 +4,8 @@
  * links. Each request becomes a `tcc-rest` transaction on the same engine, visible in `/v1`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import type { TransactionSnapshot } from '@accord/core';
-import { LinkOutcomesSchema } from '@accord/core/schemas';
+import { LinkOutcomesSchema, NoContentSchema } from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import type { RoundTrips } from '../../outbound/round-trips.js';
 import type { ParticipantLink } from '../../outbound/tcc-rest-calls.js';
@@ -64,7 +63,7 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
       body: bodySchema(deps.maxSteps),
       response: replies(
         {
-          204: Type.Null({ description: 'Every link ended as asked' }),
+          204: { ...NoContentSchema, description: 'Every link ended as asked' },
           404: { ...LinkOutcomesSchema, description: 'Every link ended cancelled or timed out' },
           409: { ...LinkOutcomesSchema, description: 'A heuristic outcome: the links ended apart' },
         },
