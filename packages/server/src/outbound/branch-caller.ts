@@ -26,6 +26,15 @@ export interface BranchCallerOptions {
 
 const MESSAGE_LIMIT = 300;
 
+/** One outgoing request of a branch call. */
+interface OutgoingCall {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly timeout: number;
+  readonly signal?: AbortSignal;
+}
+
 /** The HTTP client of a caller: undici and its connection pool. */
 interface Http {
   readonly agent: Agent;
@@ -55,31 +64,18 @@ export class HttpBranchCaller implements BranchCall {
 
   async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
     if (rulesOf(tx.mode).calling === 'tcc-rest') return this.callTccRest(tx, op, signal);
-    const headers = branchCallHeaders(
-      { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
-      op.payload,
-      {
-        extra: tx.options.headers,
-        signingSecret: this.options.signingSecret,
-        now: this.options.clock.now(),
-      },
-    );
+    const headers = this.accordHeaders(tx, op, op.payload);
     if (op.payload !== '') headers['content-type'] = 'application/json';
     const timeout = tx.options.requestTimeoutMs;
     // Transactions created through the DTM-compatible API keep DTM's convention.
     const dtm = tx.options.dialect === 'dtm' ? dtmCallOf(tx, op) : null;
     try {
-      const { agent, request } = await this.client();
-      const response = await request(dtm?.url ?? op.url, {
-        dispatcher: agent,
+      const response = await this.send(dtm?.url ?? op.url, {
         method: dtm?.method ?? 'POST',
         headers,
         body: op.payload === '' ? undefined : op.payload,
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(timeout)])
-          : AbortSignal.timeout(timeout),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
+        timeout,
+        signal,
       });
       if (dtm) return dtmOutcome(response.statusCode, await excerpt(response.body));
       const kind = classifyStatus(response.statusCode);
@@ -91,10 +87,7 @@ export class HttpBranchCaller implements BranchCall {
       if (kind === 'success') await response.body.dump();
       return { kind, httpStatus: response.statusCode, message };
     } catch (error) {
-      const message = signal?.aborted
-        ? 'abandoned: the lease was lost or about to run out'
-        : describeError(error, timeout);
-      return { kind: 'error', httpStatus: null, message };
+      return { kind: 'error', httpStatus: null, message: failureText(error, timeout, signal) };
     }
   }
 
@@ -109,39 +102,50 @@ export class HttpBranchCaller implements BranchCall {
     signal?: AbortSignal,
   ): Promise<Outcome> {
     const { method, headers: tcc } = tccRestRequest(op);
-    const headers = {
-      ...branchCallHeaders({ gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode }, '', {
-        extra: tx.options.headers,
-        signingSecret: this.options.signingSecret,
-        now: this.options.clock.now(),
-      }),
-      ...tcc,
-    };
+    const headers = { ...this.accordHeaders(tx, op, ''), ...tcc };
     const timeout = tx.options.requestTimeoutMs;
     const started = performance.now();
     let status: number | null = null;
     let message: string | null;
     try {
-      const { agent, request } = await this.client();
-      const response = await request(op.url, {
-        dispatcher: agent,
-        method,
-        headers,
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(timeout)])
-          : AbortSignal.timeout(timeout),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
+      const response = await this.send(op.url, { method, headers, timeout, signal });
       status = response.statusCode;
       message = await excerpt(response.body);
       this.options.roundTrips?.record(performance.now() - started);
     } catch (error) {
-      message = signal?.aborted
-        ? 'abandoned: the lease was lost or about to run out'
-        : describeError(error, timeout);
+      message = failureText(error, timeout, signal);
     }
     return classifyTccRest(op, status, message, this.options.clock.now());
+  }
+
+  /** The Accord headers of a call: ids, mode, trace context, signature, extra headers. */
+  private accordHeaders(tx: TransactionRecord, op: BranchOp, body: string): Record<string, string> {
+    return branchCallHeaders(
+      { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
+      body,
+      {
+        extra: tx.options.headers,
+        signingSecret: this.options.signingSecret,
+        now: this.options.clock.now(),
+      },
+    );
+  }
+
+  /** One request through the pool, bounded by the call's timeout and the caller's signal. */
+  private async send(url: string, call: OutgoingCall) {
+    const { agent, request } = await this.client();
+    const { timeout, signal } = call;
+    return request(url, {
+      dispatcher: agent,
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeout)])
+        : AbortSignal.timeout(timeout),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
   }
 
   async close(): Promise<void> {
@@ -175,6 +179,13 @@ async function excerpt(
   await body.dump().catch(() => undefined);
   const trimmed = text.trim().slice(0, MESSAGE_LIMIT);
   return trimmed === '' ? null : trimmed;
+}
+
+/** Why a request got no reply: abandoned by the caller, timed out, or a network error. */
+function failureText(error: unknown, timeout: number, signal?: AbortSignal): string {
+  return signal?.aborted
+    ? 'abandoned: the lease was lost or about to run out'
+    : describeError(error, timeout);
 }
 
 function describeError(error: unknown, timeout: number): string {
