@@ -6,6 +6,7 @@ export * from './protocol.js';
 export * from './errors.js';
 export * from './clock.js';
 export * from './backoff.js';
+export * from './delivery-delay.js';
 export * from './snowflake.js';
 export * from './store.js';
 export type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './machine/types.js';

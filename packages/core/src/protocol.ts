@@ -89,6 +89,16 @@ export interface TransactionOptions {
    */
   readonly ackBody?: string;
   /**
+   * msg, notify: the delivery waits this long (ms) after the transaction is submitted (a
+   * notification is submitted when it is created). Absent: deliver at once.
+   */
+  readonly delayMs?: number;
+  /**
+   * msg, notify: no delivery before this instant (ms since the epoch); never together
+   * with {@link TransactionOptions.delayMs}.
+   */
+  readonly deliverAt?: number;
+  /**
    * The calling convention of the branch calls: absent for the native protocol, `dtm`
    * for transactions created through the DTM-compatible API (DTM's query parameters,
    * methods and reply rules). Stored with the transaction, so recovery keeps it.

@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { batchCases } from './batch-cases.js';
+import { delayCases } from './delay-cases.js';
 import type { OpenConformanceStore } from './fixtures.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
@@ -36,5 +37,6 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('listing', () => listingCases(open));
     describe('lifecycle', () => lifecycleCases(open));
     describe('retention', () => retentionCases(open));
+    describe('delayed delivery', () => delayCases(open));
   });
 }

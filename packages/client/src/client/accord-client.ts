@@ -318,9 +318,12 @@ export class AccordClient implements CoordinatorApi {
   /**
    * Hands a best-effort notification to the coordinator, which delivers it on its
    * schedule until the receiver acknowledges it. Repeating the same id is idempotent.
+   * `delayMs` (after now) or `deliverAt` (an ISO time) delay the first delivery, at most 30
+   * days; the schedule of redeliveries starts from there.
    *
    * @example
    * await accord.notify({ id: `pay-${orderId}`, url: merchantCallback, payload, ackBody: 'success' });
+   * await accord.notify({ url: reminderHook, payload, delayMs: 24 * 3_600_000 });
    */
   async notify<P>(body: NotificationRequest<P>): Promise<Notification> {
     const { json, status, text } = await this.#call({

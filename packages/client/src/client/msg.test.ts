@@ -44,6 +44,28 @@ describe('msg', () => {
     assert.equal(msg.gid, 'gen-1');
   });
 
+  test('deliverAfter and deliverAt delay the whole message; the last one given wins', () => {
+    const base = () =>
+      client.msg({ checkUrl: 'http://me/check', options: { timeoutMs: 5000 } }).step({
+        action: 'http://b/credit',
+      });
+    assert.deepEqual(base().deliverAfter(60_000).toRequest().options, {
+      timeoutMs: 5000,
+      delayMs: 60_000,
+    });
+    const at = new Date('2030-01-31T12:00:00.000Z');
+    assert.deepEqual(base().deliverAfter(60_000).deliverAt(at).toRequest().options, {
+      timeoutMs: 5000,
+      deliverAt: '2030-01-31T12:00:00.000Z',
+    });
+    assert.equal(base().toRequest().options?.delayMs, undefined);
+    assert.equal(
+      client.msg({ checkUrl: 'http://me/check' }).step({ action: 'http://b/c' }).toRequest()
+        .options,
+      undefined,
+    );
+  });
+
   test('doAndSubmit: a business refusal aborts and the same error is rethrown', async () => {
     const original = new BusinessFailure('insufficient funds');
     await assert.rejects(

@@ -20,6 +20,10 @@ export interface MsgInit {
   gid?: string;
   /** The producer's check-back URL (answer it with `checkBackHandler`). */
   checkUrl: string;
+  /**
+   * Options of the message; `delayMs` or `deliverAt` delay its delivery (see
+   * {@link MsgBuilder.deliverAfter}).
+   */
   options?: TransactionOptionsInput;
 }
 
@@ -59,11 +63,13 @@ export class MsgBuilder {
   readonly #steps: StepRequest[] = [];
   #gid: string | undefined;
   #prepared = false;
+  #options: TransactionOptionsInput;
 
   constructor(api: CoordinatorApi, init: MsgInit) {
     this.#api = api;
     this.#init = init;
     this.#gid = init.gid;
+    this.#options = { ...init.options };
   }
 
   /** The gid: the given one, or the server's once prepared. */
@@ -80,6 +86,38 @@ export class MsgBuilder {
     return this;
   }
 
+  /**
+   * Delays the delivery: every step falls due `ms` after the submit (the whole message is
+   * delayed, not one step; at most 30 days). Replaces an earlier {@link MsgBuilder.deliverAt}.
+   *
+   * @example
+   * accord.msg({ checkUrl }).step({ action: `${orders}/close-if-unpaid` }).deliverAfter(30 * 60_000);
+   */
+  deliverAfter(ms: number): this {
+    return this.#delay({ delayMs: ms });
+  }
+
+  /**
+   * Delays the delivery until an instant: no step is delivered before `at` (at most 30 days
+   * ahead; a time already past delivers at submit). Replaces an earlier
+   * {@link MsgBuilder.deliverAfter}.
+   */
+  deliverAt(at: Date | string): this {
+    return this.#delay({ deliverAt: at instanceof Date ? at.toISOString() : at });
+  }
+
+  #delay(delay: Pick<TransactionOptionsInput, 'delayMs' | 'deliverAt'>): this {
+    if (this.#prepared) {
+      throw new AccordError(
+        'INVALID_STATE',
+        'msg already prepared: set the delay before prepare()',
+      );
+    }
+    const { delayMs: _ms, deliverAt: _at, ...options } = this.#options;
+    this.#options = { ...options, ...delay };
+    return this;
+  }
+
   /** The create request `prepare` sends. */
   toRequest(): CreateTransactionRequest {
     const body: CreateTransactionRequest = {
@@ -88,7 +126,9 @@ export class MsgBuilder {
       checkUrl: this.#init.checkUrl,
     };
     if (this.#gid !== undefined) body.gid = this.#gid;
-    if (this.#init.options !== undefined) body.options = this.#init.options;
+    if (this.#init.options !== undefined || Object.keys(this.#options).length > 0) {
+      body.options = this.#options;
+    }
     return body;
   }
 

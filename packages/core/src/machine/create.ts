@@ -7,6 +7,7 @@ import type {
   TransactionRecord,
   TransactionSnapshot,
 } from '../protocol.js';
+import { deliveryDueAt } from '../delivery-delay.js';
 import { rulesOf } from './mode-rules.js';
 
 /** Where and what to call for one op. */
@@ -143,7 +144,7 @@ export function effectiveDependencies(steps: readonly StepSpec[], concurrent: bo
 
 /**
  * The first stored snapshot of a transaction. A saga or notification starts `submitted`
- * (it runs at once); tcc, xa and msg start `prepared`. When `lease` is given the record is created
+ * (it runs at once, or, a delayed notification, when it falls due); tcc, xa and msg start `prepared`. When `lease` is given the record is created
  * already claimed by that owner, so the creator drives it without another write.
  */
 export function createSnapshot(
@@ -165,7 +166,14 @@ export function createSnapshot(
     }
   });
   const timeout = spec.options.timeoutMs;
-  const prepared = rulesOf(spec.mode).startsPrepared;
+  const rules = rulesOf(spec.mode);
+  const prepared = rules.startsPrepared;
+  // Created submitted (a notification): a delayed delivery is due from now.
+  const due = !prepared && rules.delaysDelivery ? deliveryDueAt(spec.options, now) : null;
+  const startAt = due ?? now;
+  if (startAt !== now) {
+    for (const op of ops) if (op.op === rules.forward) op.nextAttemptAt = startAt;
+  }
   const tx: TransactionRecord = {
     gid: spec.gid,
     mode: spec.mode,
@@ -178,7 +186,7 @@ export function createSnapshot(
     updatedAt: now,
     finishedAt: null,
     deadlineAt: timeout === null ? null : now + timeout,
-    nextAttemptAt: !prepared ? now : timeout === null ? null : now + timeout,
+    nextAttemptAt: !prepared ? startAt : timeout === null ? null : now + timeout,
     parked: false,
     leaseOwner: lease?.owner ?? null,
     leaseUntil: lease?.until ?? 0,

@@ -57,6 +57,11 @@ export interface ModeRules {
    * refusal) or TCC for REST (`PUT` to confirm, `DELETE` to cancel, 404 gone).
    */
   readonly calling: 'accord' | 'tcc-rest';
+  /**
+   * Whether the forward ops may be delayed (`delayMs` / `deliverAt`): deliveries that
+   * nobody waits on (msg steps, notifications) become due a while after the submit.
+   */
+  readonly delaysDelivery: boolean;
 }
 
 const RULES: Readonly<Record<Mode, ModeRules>> = {
@@ -76,6 +81,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: false,
     forwardGone: false,
     calling: 'accord',
+    delaysDelivery: false,
   },
   tcc: {
     forward: 'confirm',
@@ -93,6 +99,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: false,
     forwardGone: false,
     calling: 'accord',
+    delaysDelivery: false,
   },
   xa: {
     forward: 'commit',
@@ -110,6 +117,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: false,
     forwardGone: false,
     calling: 'accord',
+    delaysDelivery: false,
   },
   msg: {
     forward: 'action',
@@ -127,6 +135,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: true,
     forwardGone: false,
     calling: 'accord',
+    delaysDelivery: true,
   },
   notify: {
     forward: 'action',
@@ -144,6 +153,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: true,
     forwardGone: false,
     calling: 'accord',
+    delaysDelivery: true,
   },
   'tcc-rest': {
     forward: 'confirm',
@@ -161,6 +171,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     allowsBrokerTargets: false,
     forwardGone: true,
     calling: 'tcc-rest',
+    delaysDelivery: false,
   },
 };
 

@@ -1,4 +1,5 @@
 import { backoffDelay } from '../backoff.js';
+import { deliveryDueAt } from '../delivery-delay.js';
 import { AccordError, ValidationError } from '../errors.js';
 import type { AttemptRecord, BranchOp, Outcome, TransactionRecord } from '../protocol.js';
 import { CHECK_BRANCH_ID, isTerminal, opKey } from '../protocol.js';
@@ -107,6 +108,7 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
       if (tx.status === 'submitted' || tx.status === 'succeeded') return null;
       if (tx.status !== 'prepared') return invalidState(d, 'submit');
       setStatus(d, 'submitted', null, ctx.now);
+      holdUntilDue(d, ctx.now);
       // Only a msg check-back can park a prepared transaction; the client's submit
       // answers the question it kept asking, so delivery starts now.
       tx.parked = false;
@@ -129,7 +131,10 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
       tx.parked = false;
       d.txChanged = true;
       for (const op of d.ops) {
-        if (op.status === 'pending' && (op.failures > 0 || op.nextAttemptAt > ctx.now)) {
+        // An op never tried yet waits for its delivery's due time: a retry does not cut a
+        // delay the client asked for short.
+        const waiting = op.nextAttemptAt > ctx.now && op.attempts > 0;
+        if (op.status === 'pending' && (op.failures > 0 || waiting)) {
           op.failures = 0;
           op.nextAttemptAt = ctx.now;
           touch(d, op, ctx.now);
@@ -142,6 +147,24 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
       setStatus(d, event.status, `resolved by operator: ${event.reason}`, ctx.now);
       d.attempts.push(auditEntry(tx.gid, 'resolve', `${event.status}: ${event.reason}`, ctx.now));
       return null;
+  }
+}
+
+/**
+ * The transaction has just been submitted (by its client, or by a check-back that found
+ * the local transaction committed): when its delivery is delayed, the forward ops not
+ * tried yet become due at the due time instead of now. Stored with the ops, so the delay
+ * outlives the process; the recovery path claims the transaction when it falls due.
+ */
+function holdUntilDue(d: Draft, now: number): void {
+  const rules = rulesOf(d.tx.mode);
+  if (!rules.delaysDelivery) return;
+  const due = deliveryDueAt(d.tx.options, now);
+  if (due === null || due <= now) return;
+  for (const op of d.ops) {
+    if (op.op !== rules.forward || op.status !== 'pending' || op.attempts > 0) continue;
+    op.nextAttemptAt = Math.max(op.nextAttemptAt, due);
+    touch(d, op, now);
   }
 }
 
@@ -239,6 +262,7 @@ function onResult(
     op.failures = 0;
     if (op.op === 'check' && d.tx.status === 'prepared') {
       setStatus(d, 'submitted', null, ctx.now);
+      holdUntilDue(d, ctx.now);
     }
     return;
   }

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { NOTIFY_SCHEDULE_PRESETS } from '../notify-schedules.js';
 import { CLOSED, GidField, PayloadField, stringEnum, TimeField, UrlField } from './common.js';
-import { HeadersSchema } from './transaction-requests.js';
+import { DelayMsField, DeliverAtField, HeadersSchema } from './transaction-requests.js';
 import { AttemptSchema, BranchLastErrorSchema } from './transaction-replies.js';
 
 /** Schema of `POST /v1/notifications`. */
@@ -27,6 +27,16 @@ export const NotificationRequestSchema = Type.Object(
     requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
     /** Extra headers sent with every delivery. */
     headers: Type.Optional(HeadersSchema),
+    /**
+     * Make the first delivery this long (ms) after the notification is created; at most 30
+     * days. Redeliveries follow the schedule from there. Not with `deliverAt`.
+     */
+    delayMs: Type.Optional(DelayMsField),
+    /**
+     * Make the first delivery at this ISO-8601 time (with its zone); at most 30 days ahead,
+     * a time already past means at once. Not with `delayMs`.
+     */
+    deliverAt: Type.Optional(DeliverAtField),
   },
   { ...CLOSED, title: 'NotificationRequest' },
 );
@@ -60,6 +70,8 @@ export const NotificationSchema = Type.Object(
     ackBody: Type.Union([Type.String(), Type.Null()]),
     /** Deliveries made so far. */
     attempts: Type.Integer({ minimum: 0 }),
+    /** When the first delivery falls due when it was delayed; null when it was not. */
+    deliverAt: Type.Union([TimeField, Type.Null()]),
     nextAttemptAt: Type.Union([TimeField, Type.Null()]),
     lastError: Type.Union([BranchLastErrorSchema, Type.Null()]),
     reason: Type.Union([Type.String(), Type.Null()]),

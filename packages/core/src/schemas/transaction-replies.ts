@@ -82,6 +82,10 @@ export const TransactionOptionsSchema = Type.Object(
     schedule: Type.Optional(Type.Array(Type.Integer())),
     /** notify: the body a 2xx must carry to acknowledge. */
     ackBody: Type.Optional(Type.String()),
+    /** msg, notify: the delivery waits this long (ms) after the submit. */
+    delayMs: Type.Optional(Type.Integer()),
+    /** msg, notify: nothing is delivered before this time. */
+    deliverAt: Type.Optional(TimeField),
     /** `dtm` for transactions created through the DTM-compatible API. */
     dialect: Type.Optional(stringEnum(every<Dialect>()(['dtm']))),
   }),

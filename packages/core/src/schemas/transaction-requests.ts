@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { MAX_DELIVERY_DELAY_MS } from '../delivery-delay.js';
 import { MODES } from '../protocol.js';
 import {
   BranchIdField,
@@ -48,6 +49,18 @@ export const RetryOptionsSchema = Type.Object(
 /** Retry overrides of a create request. */
 export type RetryOptions = Static<typeof RetryOptionsSchema>;
 
+/**
+ * `delayMs` of a delayed delivery: how long after the submit (a notification's: after its
+ * creation) the delivery falls due, at most 30 days.
+ */
+export const DelayMsField = Type.Integer({ minimum: 0, maximum: MAX_DELIVERY_DELAY_MS });
+
+/**
+ * `deliverAt` of a delayed delivery: an ISO-8601 time with its zone, before which nothing
+ * is delivered; at most 30 days ahead, and a time already past means at once.
+ */
+export const DeliverAtField = Type.String({ format: 'date-time', maxLength: 64 });
+
 /** Extra headers sent with every branch call or delivery (`accord-*` is reserved). */
 export const HeadersSchema = stringMap(Type.String({ maxLength: 1024 }), 32);
 
@@ -70,6 +83,16 @@ export const TransactionOptionsInputSchema = Type.Object(
     /** Extra headers sent with every branch call (`accord-*` is reserved). */
     headers: Type.Optional(HeadersSchema),
     retry: Type.Optional(RetryOptionsSchema),
+    /**
+     * msg only: deliver the steps this long (ms) after the submit; at most 30 days. The
+     * delay is the whole message's: every step falls due together. Not with `deliverAt`.
+     */
+    delayMs: Type.Optional(DelayMsField),
+    /**
+     * msg only: deliver no step before this ISO-8601 time (with its zone); at most 30 days
+     * ahead, and a time already past delivers at submit. Not with `delayMs`.
+     */
+    deliverAt: Type.Optional(DeliverAtField),
   },
   { ...CLOSED, title: 'TransactionOptionsInput' },
 );

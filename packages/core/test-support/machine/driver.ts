@@ -351,6 +351,7 @@ export class Driver {
       // retry resumes: every pending op of the phase is called now (unless already in flight).
       assert.equal(after.tx.parked, false);
       for (const op of eligibleOps(after)) {
+        if (op.attempts === 0 && op.nextAttemptAt > this.now) continue; // a delayed delivery
         assert.ok(after.inFlight.has(keyOf(op)), `${where}: retry did not resume ${keyOf(op)}`);
       }
     }

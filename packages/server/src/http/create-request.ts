@@ -16,6 +16,7 @@ import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/broker-target.js';
 import type { PendingHost, TargetPolicy } from '../outbound/target-policy.js';
+import { resolveDelay } from './delivery-request.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set([
@@ -64,6 +65,8 @@ export interface CreateContext {
   readonly brokers: BrokerTargets | null;
   /** Makes a gid when the request has none. */
   readonly newGid: () => string;
+  /** The coordinator's clock, ms (a `deliverAt` is checked against it). */
+  readonly now: () => number;
 }
 
 /**
@@ -209,6 +212,13 @@ export async function toNewTransaction(
       message: 'must not be less than firstDelayMs',
     });
   }
+  const delay = resolveDelay(
+    body.options ?? {},
+    '/options',
+    rules.delaysDelivery,
+    ctx.now(),
+    issues,
+  );
   if (issues.length === 0) issues.push(...(await ctx.policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);
 
@@ -220,6 +230,7 @@ export async function toNewTransaction(
     timeoutMs: body.options?.timeoutMs === undefined ? defaultTimeout : body.options.timeoutMs,
     concurrent: body.options?.concurrent ?? false,
     headers: body.options?.headers ?? {},
+    ...delay,
   };
   const { waitResult: _wait, gid: _gid, ...identity } = body;
   const fingerprint = fingerprintOf(identity);

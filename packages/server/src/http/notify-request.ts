@@ -7,6 +7,7 @@ import { NOTIFY_SCHEDULES, rulesOf, ValidationError } from '@accord/core';
 import type { CreateContext } from './create-request.js';
 import { checkHeaders, checkTargetField, fingerprintOf } from './create-request.js';
 import type { PendingHost } from '../outbound/target-policy.js';
+import { resolveDelay } from './delivery-request.js';
 
 /** The branch id of a notification's single delivery op. */
 export const NOTIFY_BRANCH_ID = 'notify';
@@ -20,6 +21,7 @@ export async function toNewNotification(
   const pending: PendingHost[] = [];
   checkTargetField(ctx, body.url, '/url', issues, pending, rulesOf('notify').allowsBrokerTargets);
   checkHeaders(body.headers ?? {}, issues, '/headers');
+  const delay = resolveDelay(body, '', rulesOf('notify').delaysDelivery, ctx.now(), issues);
   if (issues.length === 0) issues.push(...(await ctx.policy.checkPending(pending)));
   if (issues.length > 0) throw new ValidationError(issues);
   const schedule =
@@ -39,6 +41,7 @@ export async function toNewNotification(
       headers: body.headers ?? {},
       schedule: [...schedule],
       ...(body.ackBody !== undefined && { ackBody: body.ackBody }),
+      ...delay,
     },
     checkUrl: null,
     steps: [

@@ -11,6 +11,7 @@ import type {
   TransactionRecord,
   TransactionSnapshot,
 } from '@accord/core';
+import { deliveryDueAt } from '@accord/core';
 
 function iso(ms: number): string;
 function iso(ms: number | null): string | null;
@@ -48,7 +49,7 @@ export function branchView(op: BranchOp): Branch {
 
 /** A transaction record without its branches (listings). */
 export function transactionSummary(tx: TransactionRecord): Transaction {
-  const { schedule, headers, ...options } = tx.options;
+  const { schedule, headers, deliverAt, ...options } = tx.options;
   return {
     gid: tx.gid,
     mode: tx.mode,
@@ -59,7 +60,12 @@ export function transactionSummary(tx: TransactionRecord): Transaction {
     updatedAt: iso(tx.updatedAt),
     finishedAt: iso(tx.finishedAt),
     nextAttemptAt: iso(tx.nextAttemptAt),
-    options: { ...options, headers: { ...headers }, ...(schedule && { schedule: [...schedule] }) },
+    options: {
+      ...options,
+      headers: { ...headers },
+      ...(schedule && { schedule: [...schedule] }),
+      ...(deliverAt !== undefined && { deliverAt: iso(deliverAt) }),
+    },
     checkUrl: tx.checkUrl,
   };
 }
@@ -95,6 +101,7 @@ export function notificationView(snapshot: TransactionSnapshot): Notification {
     schedule: [...(tx.options.schedule ?? [])],
     ackBody: tx.options.ackBody ?? null,
     attempts: delivery?.attempts ?? 0,
+    deliverAt: iso(deliveryDueAt(tx.options, tx.createdAt)),
     nextAttemptAt: iso(tx.nextAttemptAt),
     lastError: lastErrorView(delivery?.lastError ?? null),
     reason: tx.reason,

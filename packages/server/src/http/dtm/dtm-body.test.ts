@@ -75,24 +75,28 @@ describe('DTM body translation', () => {
     assert.deepEqual(out.payloads, ['{"x":1}']);
   });
 
-  it('refuses the workflow mode by name, delays and bad orders', () => {
+  it("maps msg custom_data.delay (seconds after the submit) onto the message's delayMs", () => {
+    const msg = (custom: string) =>
+      toDtmCreate(
+        { gid: 'g', trans_type: 'msg', steps: [{ action: A }], custom_data: custom },
+        1000,
+      );
+    assert.equal(msg('{"delay":10}').body.options?.delayMs, 10_000);
+    assert.equal(msg('{"delay":0}').body.options?.delayMs, undefined);
+    assert.deepEqual(
+      issuesOf(() => msg('{"delay":1.5}')),
+      ['/custom_data/delay: must be a whole number of seconds'],
+    );
+    assert.deepEqual(
+      issuesOf(() => msg('{"delay":"10"}')),
+      ['/custom_data/delay: must be a whole number of seconds'],
+    );
+  });
+
+  it('refuses the workflow mode by name and bad orders', () => {
     assert.deepEqual(
       issuesOf(() => toDtmCreate({ gid: 'g', trans_type: 'workflow' }, 1000)),
       ["/trans_type: DTM's workflow mode is not supported: use saga, tcc, xa or msg"],
-    );
-    assert.match(
-      issuesOf(() =>
-        toDtmCreate(
-          {
-            gid: 'g',
-            trans_type: 'msg',
-            steps: [{ action: A }],
-            custom_data: '{"delay":10}',
-          },
-          1000,
-        ),
-      ).join(),
-      /\/custom_data\/delay: delayed delivery is not supported/,
     );
     assert.match(
       issuesOf(() =>

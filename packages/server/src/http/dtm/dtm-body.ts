@@ -163,12 +163,8 @@ export function toDtmCreate(body: DtmTransBody, maxDelayMs: number): DtmCreate {
   }
   const { steps, payloads } = readSteps(body, issues);
   const custom = customData(body.custom_data, issues);
-  if (custom.delay !== undefined && custom.delay !== 0) {
-    issues.push({
-      path: '/custom_data/delay',
-      message: 'delayed delivery is not supported: submit the message when it is due',
-    });
-  }
+  // msg: delivery due this many seconds after the submit (DTM's delayed message).
+  const delayMs = seconds(custom.delay, '/custom_data/delay', issues);
   const concurrent = body.concurrent === true || custom.concurrent === true;
   const deps =
     concurrent && custom.orders !== undefined
@@ -223,6 +219,7 @@ export function toDtmCreate(body: DtmTransBody, maxDelayMs: number): DtmCreate {
       concurrent,
       headers: headers as Record<string, string>,
       retry,
+      ...(delayMs === undefined ? {} : { delayMs }),
     },
   };
   return {

@@ -16,6 +16,7 @@ const DTM_PATHS: ReadonlyArray<readonly [string, string]> = [
   ['/options/requestTimeoutMs', '/request_timeout'],
   ['/options/retry/maxAttempts', '/retry_limit'],
   ['/options/retry', '/retry_interval'],
+  ['/options/delayMs', '/custom_data/delay'],
 ];
 
 /** Renames the issues' paths to DTM's field names. */
