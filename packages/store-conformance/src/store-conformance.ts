@@ -6,6 +6,7 @@
 import { describe } from 'node:test';
 import { batchCases } from './batch-cases.js';
 import type { OpenConformanceStore } from './fixtures.js';
+import { hastenCases } from './hasten-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
@@ -36,5 +37,6 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('listing', () => listingCases(open));
     describe('lifecycle', () => lifecycleCases(open));
     describe('retention', () => retentionCases(open));
+    describe('hasten', () => hastenCases(open));
   });
 }
