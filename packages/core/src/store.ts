@@ -86,6 +86,20 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * Which waiting transactions {@link Store.hasten} makes due: non-terminal, not parked,
+ * lease free or expired at `now`, and `nextAttemptAt` later than `laterThan`.
+ */
+export interface HastenQuery {
+  readonly now: number;
+  /** Only transactions whose next attempt is later than this instant. */
+  readonly laterThan: number;
+  /** At most this many transactions, earliest `nextAttemptAt` first. */
+  readonly limit: number;
+  /** Only this transaction. */
+  readonly gid?: string | undefined;
+}
+
 /** A lease to renew: the transaction and the fence its holder got when claiming. */
 export interface LeaseRef {
   readonly gid: string;
@@ -167,6 +181,15 @@ export interface Store {
 
   /** Pages through transactions, newest first. */
   list(query: ListQuery): Promise<ListPage>;
+
+  /**
+   * Makes waiting transactions due now (DTM's `resetCronTime`): for each one the query
+   * selects, `nextAttemptAt` and that of its pending ops become `now`, so the recovery
+   * path retries it at once (budgets and failure counts stay as they are). A transaction
+   * under a live lease is left alone: its holder is driving it already. Fences and
+   * leases do not change. Returns how many transactions changed.
+   */
+  hasten(query: HastenQuery): Promise<number>;
 
   /** Number of parked, non-terminal transactions. */
   countParked(): Promise<number>;

@@ -7,6 +7,7 @@ import { describe } from 'node:test';
 import { batchCases } from './batch-cases.js';
 import { delayCases } from './delay-cases.js';
 import type { OpenConformanceStore } from './fixtures.js';
+import { hastenCases } from './hasten-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
@@ -38,5 +39,6 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('lifecycle', () => lifecycleCases(open));
     describe('retention', () => retentionCases(open));
     describe('delayed delivery', () => delayCases(open));
+    describe('hasten', () => hastenCases(open));
   });
 }

@@ -178,9 +178,19 @@ export class Engine {
     }
   }
 
-  /** Aborts a prepared tcc/xa/msg transaction. */
-  abort(gid: string, reason: string): Promise<TransactionSnapshot> {
-    return this.act(gid, { type: 'abort', reason });
+  /** Aborts a prepared tcc/xa/msg transaction; optionally waits for its end. */
+  async abort(
+    gid: string,
+    reason: string,
+    waitMs: number | null = null,
+  ): Promise<TransactionSnapshot> {
+    const waiting = waitMs !== null && waitMs > 0 ? this.waitTerminal(gid, waitMs) : null;
+    try {
+      const snapshot = await this.act(gid, { type: 'abort', reason });
+      return waiting ? await waiting.settleWith(snapshot) : snapshot;
+    } finally {
+      waiting?.cancel();
+    }
   }
 
   /** Operator: unparks and runs now. */
@@ -195,6 +205,19 @@ export class Engine {
     reason: string,
   ): Promise<TransactionSnapshot> {
     return this.act(gid, { type: 'resolve', status, reason });
+  }
+
+  /**
+   * Makes waiting transactions due now, so the recovery path retries them at its next
+   * poll (DTM's `resetCronTime`): those whose next attempt is more than `afterMs` away,
+   * at most `limit`, or just `gid`. Returns how many changed.
+   */
+  hasten(query: { afterMs: number; limit: number; gid?: string }): Promise<number> {
+    const now = this.deps.clock.now();
+    const { afterMs, limit, gid } = query;
+    return this.storeCall(() =>
+      this.deps.store.hasten({ now, laterThan: now + afterMs, limit, gid }),
+    );
   }
 
   /** The stored transaction and its history. */

@@ -12,7 +12,9 @@ import type { Engine } from '../engine/engine.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
+import { dtmJsonRpcRoutes } from './dtm/dtm-json-rpc.js';
 import { dtmRoutes } from './dtm/dtm-routes.js';
+import { DtmService } from './dtm/dtm-service.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
 import { lazyValidators, plainSerializers } from './lazy-compilers.js';
@@ -114,12 +116,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
+  const dtm = new DtmService({
+    engine: deps.engine,
+    create: deps.create,
+    waitResultCapMs: deps.waitResultCapMs,
+  });
   dtmRoutes(app, {
     engine: deps.engine,
     create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
+    service: dtm,
   });
+  dtmJsonRpcRoutes(app, { service: dtm, authorize: check });
   notificationRoutes(typed, { engine: deps.engine, create: deps.create, authorize: check });
   tccRestRoutes(app, {
     ...deps.tccRest,

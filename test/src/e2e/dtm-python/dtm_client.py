@@ -14,6 +14,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DTM = os.environ["DTM_SERVER"].rstrip("/")
+# DTM's SDKs with protocol "jsonrpc" post to /api/json-rpc on the same server.
+JSON_RPC = DTM.rsplit("/api/", 1)[0] + "/api/json-rpc"
 CALLS = []
 
 
@@ -48,6 +50,14 @@ def dtm(method, path, body=None):
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def jrpc(method, params):
+    body = {"jsonrpc": "2.0", "id": "no-use", "method": method, "params": params}
+    request = urllib.request.Request(JSON_RPC, data=json.dumps(body).encode(), method="POST")
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, json.loads(response.read())
 
 
 def expect(what, actual, wanted):
@@ -125,6 +135,31 @@ def main():
     expect("tcc ends succeed", wait_status(gid, "succeed"), "succeed")
     confirms = sorted(path for _, path, q, _ in CALLS if q.get("gid") == gid and q.get("op") == "confirm")
     expect("tcc confirmed both branches", confirms, ["/TransInConfirm", "/TransOutConfirm"])
+
+    # The same client over JSON-RPC: a tcc aborted after its try, waiting for the cancel.
+    status, answer = jrpc("newGid", "")
+    expect("json-rpc newGid", (status, sorted(answer["result"])), (200, ["gid"]))
+    gid = answer["result"]["gid"]
+    expect("json-rpc prepare", jrpc("prepare", {"gid": gid, "trans_type": "tcc"})[1].get("error"), None)
+    registered = jrpc(
+        "registerBranch",
+        {
+            "gid": gid,
+            "branch_id": "01",
+            "trans_type": "tcc",
+            "data": json.dumps({"amount": 30}),
+            "confirm": f"{busi}/TransOutConfirm",
+            "cancel": f"{busi}/TransOutCancel",
+        },
+    )
+    expect("json-rpc register", registered[1].get("error"), None)
+    aborted = jrpc("abort", {"gid": gid, "trans_type": "tcc", "wait_result": True})
+    expect("json-rpc abort", aborted, (200, {"jsonrpc": "2.0", "id": "no-use", "result": None}))
+    expect("json-rpc tcc ends failed", wait_status(gid, "failed"), "failed")
+    cancels = [path for _, path, q, _ in CALLS if q.get("gid") == gid and q.get("op") == "cancel"]
+    expect("json-rpc tcc cancelled its branch", cancels, ["/TransOutCancel"])
+    late = jrpc("submit", {"gid": gid, "trans_type": "tcc"})[1]
+    expect("json-rpc submit after abort is DTM's failure", late["error"]["code"], -32901)
     server.shutdown()
 
 

@@ -4,16 +4,15 @@
  * convention. Routes are thin: translation lives in dtm-body.ts, shapes in dtm-views.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import type { FieldIssue, ListQuery, TransactionSnapshot } from '@accord/core';
-import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
+import type { FieldIssue, ListQuery } from '@accord/core';
+import { ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
-import type { PendingHost } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
-import { checkUrlField } from '../create-request.js';
-import { toDtmCreate, TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
-import { dtmNewTransaction } from './dtm-create.js';
-import { DTM_SUCCESS, dtmErrorReply, dtmFailure, waitedReply } from './dtm-reply.js';
+import { TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
+import { dtmCronRoutes } from './dtm-cron-routes.js';
+import { DTM_SUCCESS, dtmErrorReply, dtmFailure } from './dtm-reply.js';
+import { DtmService, findDtm, gidOf } from './dtm-service.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
 /** What the DTM routes need. */
@@ -22,28 +21,12 @@ export interface DtmRoutesDeps {
   readonly create: CreateContext;
   readonly waitResultCapMs: number;
   readonly authorize: Authorizer;
+  /** The DTM actions (shared with other transports); built from the above when absent. */
+  readonly service?: DtmService;
 }
 
 const BASE = '/api/dtmsvr';
 const HIDDEN = { schema: { hide: true } };
-
-/** The stored transaction, or undefined when there is none. */
-async function find(engine: Engine, gid: string): Promise<TransactionSnapshot | undefined> {
-  try {
-    return (await engine.get(gid)).snapshot;
-  } catch (error) {
-    if (error instanceof AccordError && error.code === 'TRANSACTION_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
-
-function gidOf(body: unknown): string {
-  const gid = (body as { gid?: unknown } | null)?.gid;
-  if (typeof gid !== 'string' || gid === '') {
-    throw new ValidationError([{ path: '/gid', message: 'is required' }]);
-  }
-  return gid;
-}
 
 /** Parses `all`'s query string into a listing query. */
 export function dtmListQuery(q: Record<string, string | undefined>): ListQuery {
@@ -85,8 +68,8 @@ export function dtmListQuery(q: Record<string, string | undefined>): ListQuery {
 /** Registers the DTM-compatible routes in their own scope (DTM's reply shapes). */
 export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
   const { engine } = deps;
+  const service = deps.service ?? new DtmService(deps);
   const role = (r: Role) => ({ ...requireRole(deps.authorize, r), ...HIDDEN });
-  const wait = (asked: boolean) => (asked ? deps.waitResultCapMs : null);
 
   void app.register(async (scope) => {
     scope.setErrorHandler((error, request, reply) => {
@@ -98,96 +81,21 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
     scope.all('/api/ping', HIDDEN, async () => ({ msg: 'pong' }));
     scope.get(`${BASE}/version`, HIDDEN, async () => ({ version: 'accord' }));
     scope.get(`${BASE}/newGid`, role('client'), async () => ({
-      gid: deps.create.newGid(),
+      gid: service.newGid(),
       ...DTM_SUCCESS,
     }));
 
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, role('client'), async (request) => {
-      const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
-      if (!rulesOf(dtm.body.mode).startsPrepared) {
-        throw dtmFailure(`a ${dtm.body.mode} is not prepared: submit it`);
-      }
-      const existing = await find(engine, dtm.body.gid!);
-      if (existing) {
-        if (existing.tx.status !== 'prepared') {
-          throw dtmFailure(`current status '${existing.tx.status}', cannot prepare`);
-        }
-        return DTM_SUCCESS;
-      }
-      await engine.create(await dtmNewTransaction(dtm, deps.create), null);
-      return DTM_SUCCESS;
-    });
-
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, role('client'), async (request) => {
-      const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
-      const gid = dtm.body.gid!;
-      const waitMs = wait(dtm.waitResult);
-      const existing = await find(engine, gid);
-      let snapshot: TransactionSnapshot;
-      if (existing === undefined) {
-        const spec = await dtmNewTransaction(dtm, deps.create, { submittedAtOnce: true });
-        const prepared = rulesOf(spec.mode).startsPrepared;
-        snapshot = (await engine.create(spec, prepared ? null : waitMs)).snapshot;
-        if (prepared) snapshot = await engine.submit(gid, waitMs);
-      } else if (existing.tx.status === 'prepared') {
-        snapshot = await engine.submit(gid, waitMs);
-      } else if (existing.tx.status === 'submitted') {
-        snapshot = existing;
-      } else {
-        throw dtmFailure(`current status '${existing.tx.status}', cannot submit`);
-      }
-      return dtm.waitResult ? waitedReply(snapshot, 'succeeded') : DTM_SUCCESS;
-    });
-
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/abort`, role('client'), async (request) => {
-      const body = request.body ?? {};
-      const gid = gidOf(body);
-      const reason =
-        typeof body.rollback_reason === 'string' && body.rollback_reason !== ''
-          ? body.rollback_reason
-          : 'aborted by client';
-      await engine.abort(gid, reason);
-      return DTM_SUCCESS;
-    });
-
-    const register = async (request: { body: unknown }) => {
-      const data = request.body as Record<string, unknown> | null;
-      if (
-        typeof data !== 'object' ||
-        data === null ||
-        !Object.values(data).every((v) => typeof v === 'string')
-      ) {
-        throw new ValidationError([{ path: '', message: 'must be an object of strings' }]);
-      }
-      const fields = data as Record<string, string>;
-      const gid = gidOf(fields);
-      const branchId = fields['branch_id'];
-      if (!branchId) throw new ValidationError([{ path: '/branch_id', message: 'is required' }]);
-      const existing = await find(engine, gid);
-      if (!existing) throw dtmFailure(`no transaction "${gid}": prepare it first`);
-      const ops = registeredOps(existing.tx.mode);
-      if (ops === null) throw dtmFailure(`a ${existing.tx.mode} does not register branches`);
-      const issues: FieldIssue[] = [];
-      const pending: PendingHost[] = [];
-      // tcc names a URL per op (confirm, cancel); xa one `url` for both phase-two ops.
-      const urls = ops.map((op) => {
-        const url = fields[op] ?? fields['url'];
-        const path = fields[op] === undefined ? '/url' : `/${op}`;
-        if (url === undefined) issues.push({ path: `/${op}`, message: 'is required' });
-        else checkUrlField(deps.create.policy, url, path, issues, pending);
-        return url ?? '';
-      });
-      if (issues.length === 0) issues.push(...(await deps.create.policy.checkPending(pending)));
-      if (issues.length > 0) throw new ValidationError(issues);
-      const payload = fields['data'] ?? '';
-      await engine.register(
-        gid,
-        ops.map((op, i) => newOp(branchId, op, { url: urls[i]!, payload }, 0, 0)),
-      );
-      return DTM_SUCCESS;
-    };
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, role('client'), (request) =>
+      service.prepare(request.body ?? {}),
+    );
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, role('client'), (request) =>
+      service.submit(request.body ?? {}),
+    );
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/abort`, role('client'), (request) =>
+      service.abort(request.body ?? {}),
+    );
     for (const name of ['registerBranch', 'registerTccBranch', 'registerXaBranch']) {
-      scope.post(`${BASE}/${name}`, role('client'), register);
+      scope.post(`${BASE}/${name}`, role('client'), (request) => service.register(request.body));
     }
 
     scope.get<{ Querystring: { gid?: string } }>(
@@ -197,7 +105,7 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
         const gid = request.query.gid;
         if (!gid)
           throw new ValidationError([{ path: '(querystring)/gid', message: 'is required' }]);
-        const snapshot = await find(engine, gid);
+        const snapshot = await findDtm(engine, gid);
         if (!snapshot) return { transaction: null, branches: [] };
         return { transaction: dtmTransaction(snapshot), branches: dtmBranches(snapshot) };
       },
@@ -209,7 +117,7 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       async (request) => {
         const gid = request.query['gid'];
         if (gid) {
-          const snapshot = await find(engine, gid);
+          const snapshot = await findDtm(engine, gid);
           return {
             transactions: snapshot ? [dtmTransaction({ tx: snapshot.tx, ops: [] })] : [],
             next_position: '',
@@ -225,13 +133,19 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
 
     scope.post(`${BASE}/forceStop`, role('admin'), async (request) => {
       const gid = gidOf(request.body);
-      const existing = await find(engine, gid);
+      const existing = await findDtm(engine, gid);
       if (!existing) throw dtmFailure(`no transaction "${gid}"`);
       if (existing.tx.status === 'succeeded' || existing.tx.status === 'failed') {
         throw dtmFailure(`current status '${existing.tx.status}', cannot force stop`);
       }
       await engine.resolve(gid, 'failed', 'force stopped through the DTM API');
       return DTM_SUCCESS;
+    });
+
+    dtmCronRoutes(scope, BASE, {
+      engine,
+      preparedTimeoutMs: deps.create.config.defaults.preparedTimeoutMs,
+      adminOnly: role('admin'),
     });
   });
 }

@@ -153,6 +153,23 @@ UPDATE accord_transactions
 SET lease_owner = ?, lease_until = ?, fence = fence + 1
 WHERE gid IN (?)`,
 
+  /** Now, later-than, gid or null, gid or null, limit. Locks waiting transactions to hasten. */
+  lockWaiting: `
+SELECT gid FROM accord_transactions
+WHERE ${NOT_TERMINAL} AND parked = FALSE AND next_attempt_at > ? AND lease_until <= ?
+  AND (? IS NULL OR gid = ?)
+ORDER BY next_attempt_at, gid
+LIMIT ?
+FOR UPDATE SKIP LOCKED`,
+
+  /** Now, gids (locked by {@link MYSQL_SQL.lockWaiting}). */
+  hastenLocked: `UPDATE accord_transactions SET next_attempt_at = ? WHERE gid IN (?)`,
+
+  /** Now, gids, now. The pending ops of hastened transactions. */
+  hastenOps: `
+UPDATE accord_branch_ops SET next_attempt_at = ?
+WHERE gid IN (?) AND status = 'pending' AND next_attempt_at > ?`,
+
   /** Gids, owner. Locks the leases of `owner` among the gids, to renew the right fences. */
   lockLeases: `
 SELECT gid, fence FROM accord_transactions

@@ -10,6 +10,7 @@ import type {
   BatchResult,
   BranchOp,
   InsertResult,
+  HastenQuery,
   LeaseRef,
   ListPage,
   ListQuery,
@@ -394,6 +395,20 @@ export class MysqlStore implements Store {
       return [...(await readSnapshots(c, gids)).values()];
     });
     return claimed.sort((a, b) => byDueOrder(a.tx, b.tx));
+  }
+
+  async hasten(query: HastenQuery): Promise<number> {
+    if (!(query.limit >= 1)) return 0;
+    const { now } = query;
+    const gid = query.gid ?? null;
+    return this.transaction(async (c) => {
+      const params = [query.laterThan, now, gid, gid, Math.trunc(query.limit)];
+      const gids = (await select(c, SQL.lockWaiting, params)).map((r) => String(r['gid']));
+      if (gids.length === 0) return 0;
+      await affected(c, SQL.hastenLocked, [now, gids]);
+      await affected(c, SQL.hastenOps, [now, gids, now]);
+      return gids.length;
+    });
   }
 
   async renew(leases: readonly LeaseRef[], owner: string, until: number): Promise<boolean[]> {

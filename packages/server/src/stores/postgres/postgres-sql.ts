@@ -175,6 +175,26 @@ SET lease_owner = $1, lease_until = $3, fence = t.fence + 1
 FROM due WHERE t.gid = due.gid
 RETURNING t.*`,
 
+  /**
+   * $1 now, $2 later-than, $3 limit, $4 gid or null. Makes waiting transactions with a
+   * free lease due now, with their pending ops; rows another session locked are skipped.
+   */
+  hasten: `
+WITH picked AS (
+  SELECT gid FROM accord_transactions
+  WHERE ${NOT_TERMINAL} AND parked = false AND next_attempt_at > $2 AND lease_until <= $1
+    AND ($4::text IS NULL OR gid = $4::text)
+  ORDER BY next_attempt_at, gid
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED
+), ops AS (
+  UPDATE accord_branch_ops o SET next_attempt_at = $1
+  FROM picked WHERE o.gid = picked.gid AND o.status = 'pending' AND o.next_attempt_at > $1
+)
+UPDATE accord_transactions t SET next_attempt_at = $1
+FROM picked WHERE t.gid = picked.gid
+RETURNING t.gid`,
+
   /** $1 gids, $2 fences, $3 owner, $4 new expiry. Returns the leases extended. */
   renew: `
 UPDATE accord_transactions t SET lease_until = $4

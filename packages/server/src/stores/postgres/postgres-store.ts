@@ -9,6 +9,7 @@ import type {
   BatchResult,
   BranchOp,
   InsertResult,
+  HastenQuery,
   LeaseRef,
   ListPage,
   ListQuery,
@@ -348,6 +349,13 @@ export class PostgresStore implements Store {
     const last = items[items.length - 1];
     const more = result.rows.length > limit && last !== undefined;
     return { items, nextCursor: more ? encodeCursor(last) : null };
+  }
+
+  async hasten(query: HastenQuery): Promise<number> {
+    if (!(query.limit >= 1)) return 0;
+    const params = [query.now, query.laterThan, Math.trunc(query.limit), query.gid ?? null];
+    const result = await this.pool.query(SQL.hasten, params);
+    return result.rowCount ?? 0;
   }
 
   async countParked(): Promise<number> {

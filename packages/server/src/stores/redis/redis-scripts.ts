@@ -129,6 +129,27 @@ bump_rev(rec)
 return {1, redis.call('HGETALL', rec), redis.call('HVALS', KEYS[2])}`,
   ),
 
+  /**
+   * KEYS rec, ops. ARGV revision read, now, then op field/value pairs. Makes a waiting
+   * transaction due now with the given ops, if the record is still at the revision the
+   * caller read (nothing changed it since) and its lease is free or expired.
+   */
+  hasten: script(
+    'hasten',
+    2,
+    `
+local rec = KEYS[1]
+local f = redis.call('HMGET', rec, 'rev', 'lease_until')
+if not f[1] then return {-1} end
+if f[1] ~= ARGV[1] or tonumber(f[2]) > tonumber(ARGV[2]) then
+  return {0, redis.call('HGETALL', rec)}
+end
+redis.call('HSET', rec, 'next_attempt_at', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+bump_rev(rec)
+return {1, redis.call('HGETALL', rec)}`,
+  ),
+
   /** KEYS rec. ARGV fence, owner, new expiry. Extends a lease still held. */
   renew: script(
     'renew',

@@ -49,6 +49,7 @@ import type {
   AttemptRecord,
   BatchResult,
   InsertResult,
+  HastenQuery,
   LeaseRef,
   ListPage,
   ListQuery,
@@ -63,6 +64,7 @@ import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
 import { byDueOrder } from '../common/rows.js';
 import { createRedisClient, type RedisClientLike } from './redis-connection.js';
 import { LAYOUT_VERSION, RedisKeys, createdMember, type ShardKeys } from './redis-keys.js';
+import { hastenedOps, hastenInRounds, qualifies } from './redis-hasten.js';
 import { listPage } from './redis-listing.js';
 import {
   attemptValues,
@@ -302,6 +304,37 @@ export class RedisStore implements Store {
     return listPage(this.live(), this.keys, query);
   }
 
+  /**
+   * Candidates come from the shards' due zsets (scored above `laterThan`), earliest
+   * first; each is re-read and changed by the `hasten` script only if its record is still
+   * at the revision read. A named gid goes straight to its record.
+   */
+  async hasten(query: HastenQuery): Promise<number> {
+    this.live();
+    if (!(query.limit >= 1)) return 0;
+    if (query.gid !== undefined) return (await this.hastenOne(query.gid, query)) ? 1 : 0;
+    const shards = this.keys.allShards();
+    return hastenInRounds(
+      shards.length,
+      Math.trunc(query.limit),
+      async (i, count) => {
+        const reply = await this.live().call(
+          'zrange',
+          shards[i]!.due,
+          `(${query.laterThan}`,
+          '+inf',
+          'BYSCORE',
+          'LIMIT',
+          0,
+          count,
+          'WITHSCORES',
+        );
+        return scored(reply);
+      },
+      (gid) => this.hastenOne(gid, query),
+    );
+  }
+
   async countParked(): Promise<number> {
     const client = this.live();
     const counts = await Promise.all(
@@ -505,6 +538,22 @@ export class RedisStore implements Store {
     this.fault('after-apply', gid);
     await this.settle(gid, '', reply[0] === -1 ? 'gone' : indexState(toHash(reply[1])));
     return reply[0] === 1 ? toSnapshot(reply[1], reply[2]) : undefined;
+  }
+
+  private async hastenOne(gid: string, query: HastenQuery): Promise<boolean> {
+    const k = this.keys.tx(gid);
+    const read = asReply(await this.run(SCRIPTS.snapshot, [k.rec, k.ops], []));
+    const snapshot = toSnapshot(read[0], read[1]);
+    if (!snapshot || !qualifies(snapshot.tx, query)) return false;
+    const ops = opFields(hastenedOps(snapshot.ops, query.now));
+    const intent = await this.begin(gid, String(query.now));
+    const rev = toHash(read[0])['rev'] ?? '0';
+    const reply = asReply(
+      await this.run(SCRIPTS.hasten, [k.rec, k.ops], [rev, String(query.now), ...ops]),
+    );
+    this.fault('after-apply', gid);
+    await this.settle(gid, intent, reply[0] === -1 ? 'gone' : indexState(toHash(reply[1])));
+    return reply[0] === 1;
   }
 
   private async purgeOne(gid: string, finishedBefore: number): Promise<boolean> {

@@ -88,6 +88,23 @@ WHERE gid IN (
   LIMIT @limit)
 RETURNING *`,
 
+  /** Makes waiting transactions with a free lease due now (ops follow, see hastenOps). */
+  hasten: `
+UPDATE accord_transactions SET next_attempt_at = @now
+WHERE gid IN (
+  SELECT gid FROM accord_transactions
+  WHERE ${NOT_TERMINAL} AND parked = 0 AND next_attempt_at > @later AND lease_until <= @now
+    AND (@gid IS NULL OR gid = @gid)
+  ORDER BY next_attempt_at, gid
+  LIMIT @limit)
+RETURNING gid`,
+
+  /** The pending ops of the hastened transactions (`@gids`, a JSON array). */
+  hastenOps: `
+UPDATE accord_branch_ops SET next_attempt_at = @now
+WHERE gid IN (SELECT value FROM json_each(@gids))
+  AND status = 'pending' AND next_attempt_at > @now`,
+
   renew: `
 UPDATE accord_transactions SET lease_until = @until
 WHERE gid = @gid AND fence = @fence AND lease_owner = @owner`,

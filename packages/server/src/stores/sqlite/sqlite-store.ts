@@ -10,6 +10,7 @@ import type {
   BatchResult,
   BranchOp,
   InsertResult,
+  HastenQuery,
   LeaseRef,
   ListPage,
   ListQuery,
@@ -243,6 +244,26 @@ export class SqliteStore implements Store {
 
   countParked(): Promise<number> {
     return settle(() => Number(this.stmt(SQL.countParked).pluck().get()));
+  }
+
+  hasten(query: HastenQuery): Promise<number> {
+    if (!(query.limit >= 1)) return Promise.resolve(0);
+    return settle(() =>
+      this.db
+        .transaction(() => {
+          const { now } = query;
+          const params = {
+            now,
+            later: query.laterThan,
+            limit: Math.trunc(query.limit),
+            gid: query.gid ?? null,
+          };
+          const gids = this.stmt(SQL.hasten).pluck().all(params) as string[];
+          if (gids.length > 0) this.stmt(SQL.hastenOps).run({ now, gids: JSON.stringify(gids) });
+          return gids.length;
+        })
+        .immediate(),
+    );
   }
 
   purgeTerminal(finishedBefore: number, limit: number): Promise<number> {
