@@ -4,15 +4,13 @@
  * convention. Routes are thin: translation lives in dtm-body.ts, shapes in dtm-views.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import type { FieldIssue, ListQuery, TransactionSnapshot } from '@accord/core';
-import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
+import type { FieldIssue, ListQuery } from '@accord/core';
+import { ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
-import type { PendingHost } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
-import { checkUrlField } from '../create-request.js';
 import { toDtmCreate, TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
-import { dtmNewTransaction } from './dtm-create.js';
+import { dtmPrepare, dtmRegister, dtmSubmit, findTransaction as find } from './dtm-operations.js';
 import { DTM_SUCCESS, dtmErrorReply, dtmFailure, waitedReply } from './dtm-reply.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
@@ -26,16 +24,6 @@ export interface DtmRoutesDeps {
 
 const BASE = '/api/dtmsvr';
 const HIDDEN = { schema: { hide: true } };
-
-/** The stored transaction, or undefined when there is none. */
-async function find(engine: Engine, gid: string): Promise<TransactionSnapshot | undefined> {
-  try {
-    return (await engine.get(gid)).snapshot;
-  } catch (error) {
-    if (error instanceof AccordError && error.code === 'TRANSACTION_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
 
 function gidOf(body: unknown): string {
   const gid = (body as { gid?: unknown } | null)?.gid;
@@ -104,38 +92,13 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
 
     scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, role('client'), async (request) => {
       const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
-      if (!rulesOf(dtm.body.mode).startsPrepared) {
-        throw dtmFailure(`a ${dtm.body.mode} is not prepared: submit it`);
-      }
-      const existing = await find(engine, dtm.body.gid!);
-      if (existing) {
-        if (existing.tx.status !== 'prepared') {
-          throw dtmFailure(`current status '${existing.tx.status}', cannot prepare`);
-        }
-        return DTM_SUCCESS;
-      }
-      await engine.create(await dtmNewTransaction(dtm, deps.create), null);
+      await dtmPrepare(deps, dtm);
       return DTM_SUCCESS;
     });
 
     scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, role('client'), async (request) => {
       const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
-      const gid = dtm.body.gid!;
-      const waitMs = wait(dtm.waitResult);
-      const existing = await find(engine, gid);
-      let snapshot: TransactionSnapshot;
-      if (existing === undefined) {
-        const spec = await dtmNewTransaction(dtm, deps.create, { submittedAtOnce: true });
-        const prepared = rulesOf(spec.mode).startsPrepared;
-        snapshot = (await engine.create(spec, prepared ? null : waitMs)).snapshot;
-        if (prepared) snapshot = await engine.submit(gid, waitMs);
-      } else if (existing.tx.status === 'prepared') {
-        snapshot = await engine.submit(gid, waitMs);
-      } else if (existing.tx.status === 'submitted') {
-        snapshot = existing;
-      } else {
-        throw dtmFailure(`current status '${existing.tx.status}', cannot submit`);
-      }
+      const snapshot = await dtmSubmit(deps, dtm, wait(dtm.waitResult));
       return dtm.waitResult ? waitedReply(snapshot, 'succeeded') : DTM_SUCCESS;
     });
 
@@ -160,30 +123,7 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
         throw new ValidationError([{ path: '', message: 'must be an object of strings' }]);
       }
       const fields = data as Record<string, string>;
-      const gid = gidOf(fields);
-      const branchId = fields['branch_id'];
-      if (!branchId) throw new ValidationError([{ path: '/branch_id', message: 'is required' }]);
-      const existing = await find(engine, gid);
-      if (!existing) throw dtmFailure(`no transaction "${gid}": prepare it first`);
-      const ops = registeredOps(existing.tx.mode);
-      if (ops === null) throw dtmFailure(`a ${existing.tx.mode} does not register branches`);
-      const issues: FieldIssue[] = [];
-      const pending: PendingHost[] = [];
-      // tcc names a URL per op (confirm, cancel); xa one `url` for both phase-two ops.
-      const urls = ops.map((op) => {
-        const url = fields[op] ?? fields['url'];
-        const path = fields[op] === undefined ? '/url' : `/${op}`;
-        if (url === undefined) issues.push({ path: `/${op}`, message: 'is required' });
-        else checkUrlField(deps.create.policy, url, path, issues, pending);
-        return url ?? '';
-      });
-      if (issues.length === 0) issues.push(...(await deps.create.policy.checkPending(pending)));
-      if (issues.length > 0) throw new ValidationError(issues);
-      const payload = fields['data'] ?? '';
-      await engine.register(
-        gid,
-        ops.map((op, i) => newOp(branchId, op, { url: urls[i]!, payload }, 0, 0)),
-      );
+      await dtmRegister(deps, { gid: gidOf(fields), fields, payload: fields['data'] ?? '' });
       return DTM_SUCCESS;
     };
     for (const name of ['registerBranch', 'registerTccBranch', 'registerXaBranch']) {
