@@ -104,6 +104,12 @@ export interface TransactionOptions {
    * methods and reply rules). Stored with the transaction, so recovery keeps it.
    */
   readonly dialect?: Dialect;
+  /**
+   * `base64`: every payload of this transaction is the base64 text of binary bytes
+   * (protobuf messages of DTM's gRPC clients), sent to gRPC targets decoded. Absent:
+   * payloads are text, sent as their UTF-8 bytes.
+   */
+  readonly payloadEncoding?: 'base64';
 }
 
 /** A calling convention other than the native one (see {@link TransactionOptions.dialect}). */

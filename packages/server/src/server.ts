@@ -23,6 +23,9 @@ import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
 import { RoutingBranchCaller } from './engine/routing-caller.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
+import { GrpcBranchCaller } from './outbound/grpc-branch-caller.js';
+import { isGrpcTarget } from './outbound/grpc-target.js';
+import { startConfiguredGrpc } from './grpc/start-grpc.js';
 import { RoundTrips } from './outbound/round-trips.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
@@ -35,6 +38,8 @@ export interface RunningServer {
   readonly logger: Logger;
   /** Base URL it listens on, e.g. `http://127.0.0.1:7070`. */
   readonly url: string;
+  /** `host:port` of DTM's gRPC API; null when no gRPC port is configured. */
+  readonly grpcAddress: string | null;
   /** Graceful stop: no new requests, in-flight work settles or is released, store closed. */
   close(): Promise<void>;
 }
@@ -78,7 +83,15 @@ export async function startServer(
     roundTrips,
   });
   const brokers = config.brokers.length > 0 ? new BrokerRegistry(config.brokers, { clock }) : null;
+  let grpcAddress: string | null = null;
+  const grpcCaller = new GrpcBranchCaller({
+    policy,
+    clock,
+    signingSecret: config.signingSecret,
+    dtmAddress: () => grpcAddress ?? '',
+  });
   const caller = new RoutingBranchCaller(http, [
+    { takes: isGrpcTarget, caller: grpcCaller, unconfigured: '' },
     {
       takes: isBrokerTarget,
       caller:
@@ -113,18 +126,19 @@ export async function startServer(
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
   const ids = new Snowflake(config.nodeId, clock);
+  const create = {
+    config,
+    policy,
+    brokers,
+    newGid: () => ids.next().toString(),
+    now: () => clock.now(),
+  };
   const app = await buildApp({
     engine,
     store,
     registry: metrics.registry,
     ids,
-    create: {
-      config,
-      policy,
-      brokers,
-      newGid: () => ids.next().toString(),
-      now: () => clock.now(),
-    },
+    create,
     tokens: { token: config.token, adminToken: config.adminToken },
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,
@@ -135,8 +149,18 @@ export async function startServer(
   });
   engine.start();
   const address = await app.listen({ host: config.host, port: config.port });
+  const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
+    async (error: unknown) => {
+      await app.close();
+      await engine.stop(0);
+      await caller.close();
+      await store.close();
+      throw error;
+    },
+  );
+  grpcAddress = grpc?.address ?? null;
   logger.info(
-    { config: redactConfig(config), address, owner, store: store.kind },
+    { config: redactConfig(config), address, grpcAddress, owner, store: store.kind },
     'accord coordinator listening',
   );
   return {
@@ -145,7 +169,9 @@ export async function startServer(
     store,
     logger,
     url: address.replace('[::1]', 'localhost'),
+    grpcAddress,
     async close() {
+      await grpc?.close();
       await app.close();
       await engine.stop(config.shutdownGraceMs);
       await caller.close();

@@ -88,6 +88,8 @@ export const TransactionOptionsSchema = Type.Object(
     deliverAt: Type.Optional(TimeField),
     /** `dtm` for transactions created through the DTM-compatible API. */
     dialect: Type.Optional(stringEnum(every<Dialect>()(['dtm']))),
+    /** `base64` when payloads are binary (DTM's gRPC API). */
+    payloadEncoding: Type.Optional(Type.Literal('base64')),
   }),
   { ...CLOSED, title: 'TransactionOptions' },
 );

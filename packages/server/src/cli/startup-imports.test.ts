@@ -9,6 +9,8 @@ const CONFIG = new URL('../config/config.js', import.meta.url).href;
 /** Driver and client packages a coordinator on SQLite without brokers never needs to start. */
 const UNUSED = [
   ...['pg', 'mysql2', 'ioredis', 'amqplib', 'nats', 'undici'],
+  // gRPC: loaded only with ACCORD_GRPC_PORT (server) or a first grpc:// target (client).
+  ...['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'],
   // Schema compilers: loaded on first use.
   ...['ajv', 'ajv-formats', '@fastify/fast-json-stringify-compiler'],
 ];

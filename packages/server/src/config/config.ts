@@ -19,6 +19,8 @@ export type { Env } from './read-settings.js';
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
+  /** Port of DTM's gRPC API; null: no gRPC listener. */
+  readonly grpcPort: number | null;
   readonly dataDir: string;
   /** Store URL: `sqlite:<file>` or `postgres://…`. */
   readonly store: string;
@@ -99,6 +101,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
   return {
     host: s.host,
     port: s.port,
+    grpcPort: s.grpcPort,
     dataDir: s.dataDir,
     store: resolveStoreUrl(s.store, s.dataDir),
     token: s.token,

@@ -98,6 +98,14 @@ export const SERVER_SETTINGS = {
     default: '7070',
     description: '`0` lets the system pick a free port (the chosen address is logged).',
   },
+  grpcPort: {
+    env: 'ACCORD_GRPC_PORT',
+    flag: '--grpc-port',
+    section: 'listening',
+    type: integer(0, 65535),
+    description:
+      "Port of DTM's gRPC API (service `dtmgimp.Dtm`, see [dtm-compat.md](dtm-compat.md#grpc)), on the same interface as HTTP and with the same tokens (metadata `authorization: Bearer …`). Unset: no gRPC listener, and the gRPC server library is never loaded. `0` lets the system pick a free port.",
+  },
   dataDir: {
     env: 'ACCORD_DATA_DIR',
     flag: '--data-dir',

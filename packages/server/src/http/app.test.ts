@@ -78,7 +78,7 @@ describe('native API input handling', () => {
     [
       'ftp URL',
       { mode: 'saga', steps: [{ action: 'ftp://127.0.0.1/a' }] },
-      /^\/steps\/0\/action: must use http or https$/,
+      /^\/steps\/0\/action: must use http, https, grpc or grpcs$/,
     ],
     [
       'metadata address',

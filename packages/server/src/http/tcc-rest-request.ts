@@ -55,7 +55,7 @@ export async function checkLinks(
       issues.push({ path: `${path}/uri`, message: 'link without a uri: a string is required' });
       return;
     }
-    const problem = ctx.policy.checkUrl(uri, { path: `${path}/uri`, list: pending });
+    const problem = ctx.policy.checkUrl(uri, { path: `${path}/uri`, list: pending }, 'http');
     if (problem) issues.push({ path: `${path}/uri`, message: `link ${uri}: ${problem}` });
     if (seen.has(uri)) issues.push({ path: `${path}/uri`, message: `link ${uri} is listed twice` });
     seen.add(uri);

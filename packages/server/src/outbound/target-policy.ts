@@ -14,7 +14,11 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { BlockList } from 'node:net';
 import type { FieldIssue } from '@accord/core';
+import { grpcMethodProblem } from './grpc-target.js';
 import { canonicalHost, embeddedIpv4, ipFamily, parseTargetEntry } from './target-entries.js';
+
+/** Schemes of gRPC targets (`grpc://host:port/package.Service/Method`; `grpcs` for TLS). */
+const GRPC_SCHEMES: ReadonlySet<string> = new Set(['grpc:', 'grpcs:']);
 
 /** The allow- and deny-lists, each of host names and CIDRs (or single addresses). */
 export interface TargetPolicyOptions {
@@ -96,18 +100,31 @@ export class TargetPolicy {
   }
 
   /**
-   * Why a URL may not be used as a branch target, or null if it may. A host name that
+   * Why a URL may not be used as a branch target, or null if it may: an http(s) URL, or
+   * a gRPC target unless `accept` is `http`. A host name that
    * only the allow list's address blocks could admit is added to `pending`, to be
    * resolved by {@link TargetPolicy.checkPending}.
    */
-  checkUrl(value: string, pending?: { path: string; list: PendingHost[] }): string | null {
+  checkUrl(
+    value: string,
+    pending?: { path: string; list: PendingHost[] },
+    accept: 'http' | 'http-or-grpc' = 'http-or-grpc',
+  ): string | null {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
       return 'must be an absolute http(s) URL';
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
+    const grpc = accept === 'http-or-grpc' && GRPC_SCHEMES.has(url.protocol);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && !grpc) {
+      return accept === 'http' ? 'must use http or https' : 'must use http, https, grpc or grpcs';
+    }
+    if (grpc) {
+      const problem = grpcMethodProblem(url.pathname);
+      if (problem !== null) return problem;
+      if (url.port === '') return 'must name a port: grpc://host:port/package.Service/Method';
+    }
     if (url.username || url.password) return 'must not carry credentials';
     const host = canonicalHost(url.hostname);
     if (host === '') return 'must name a host';

@@ -33,6 +33,8 @@ export interface DtmCreate {
   };
   /** Each step's payload text exactly as DTM sent it (DTM payloads are strings). */
   readonly payloads: readonly string[];
+  /** The payloads are base64 texts of binary messages (DTM's gRPC API). */
+  readonly binary?: boolean;
   readonly waitResult: boolean;
   readonly rollbackReason: string | null;
 }

@@ -48,7 +48,16 @@ export async function dtmNewTransaction(
       action: { ...step.action, payload: text(i) },
       compensate: step.compensate && { ...step.compensate, payload: text(i) },
     })),
-    options: { ...spec.options, dialect: 'dtm' },
-    fingerprint: fingerprintOf({ dialect: 'dtm', ...dtm.body, payloads: dtm.payloads }),
+    options: {
+      ...spec.options,
+      dialect: 'dtm',
+      ...(dtm.binary ? { payloadEncoding: 'base64' as const } : {}),
+    },
+    fingerprint: fingerprintOf({
+      dialect: 'dtm',
+      ...dtm.body,
+      payloads: dtm.payloads,
+      ...(dtm.binary ? { binary: true } : {}),
+    }),
   };
 }

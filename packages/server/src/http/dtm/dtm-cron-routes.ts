@@ -10,7 +10,7 @@ import type { FieldIssue } from '@accord/core';
 import { isTerminal, ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
 import { DTM_SUCCESS, dtmFailure } from './dtm-reply.js';
-import { findDtm, gidOf } from './dtm-service.js';
+import { findTransaction as findDtm, gidOf } from './dtm-operations.js';
 
 /** What the routes need: the engine, DTM's default timeout, and the route options of a role. */
 export interface DtmCronDeps {

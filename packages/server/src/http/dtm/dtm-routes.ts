@@ -12,7 +12,8 @@ import type { CreateContext } from '../create-request.js';
 import { TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
 import { dtmCronRoutes } from './dtm-cron-routes.js';
 import { DTM_SUCCESS, dtmErrorReply, dtmFailure } from './dtm-reply.js';
-import { DtmService, findDtm, gidOf } from './dtm-service.js';
+import { findTransaction as findDtm, gidOf } from './dtm-operations.js';
+import { DtmService } from './dtm-service.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
 /** What the DTM routes need. */
