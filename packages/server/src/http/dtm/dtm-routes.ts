@@ -7,12 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import type { FieldIssue, ListQuery } from '@accord/core';
 import { ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
+import type { TopicRegistry } from '../../topics/topic-registry.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
 import { TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
 import { dtmCronRoutes } from './dtm-cron-routes.js';
 import { DTM_SUCCESS, dtmErrorReply, dtmFailure } from './dtm-reply.js';
 import { DtmService, findDtm, gidOf } from './dtm-service.js';
+import { dtmTopicRoutes } from './dtm-topic-routes.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
 /** What the DTM routes need. */
@@ -23,6 +25,8 @@ export interface DtmRoutesDeps {
   readonly authorize: Authorizer;
   /** The DTM actions (shared with other transports); built from the above when absent. */
   readonly service?: DtmService;
+  /** Topics of msg steps (`topic://<name>`). */
+  readonly topics: TopicRegistry;
 }
 
 const BASE = '/api/dtmsvr';
@@ -141,6 +145,8 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       await engine.resolve(gid, 'failed', 'force stopped through the DTM API');
       return DTM_SUCCESS;
     });
+
+    dtmTopicRoutes(scope, { ...deps, policy: deps.create.policy });
 
     dtmCronRoutes(scope, BASE, {
       engine,

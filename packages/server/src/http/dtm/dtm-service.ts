@@ -8,17 +8,21 @@ import type { FieldIssue, TransactionSnapshot } from '@accord/core';
 import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
 import type { PendingHost } from '../../outbound/target-policy.js';
+import type { TopicRegistry } from '../../topics/topic-registry.js';
 import type { CreateContext } from '../create-request.js';
 import { checkUrlField } from '../create-request.js';
-import { toDtmCreate, type DtmTransBody } from './dtm-body.js';
+import { toDtmCreate, type DtmCreate, type DtmTransBody } from './dtm-body.js';
 import { dtmNewTransaction } from './dtm-create.js';
 import { DTM_SUCCESS, dtmFailure, waitedReply } from './dtm-reply.js';
+import { expandTopics } from './dtm-topics.js';
 
 /** What the DTM actions need. */
 export interface DtmServiceDeps {
   readonly engine: Engine;
   readonly create: CreateContext;
   readonly waitResultCapMs: number;
+  /** Topics of msg steps (`topic://<name>`); without it a topic step is refused. */
+  readonly topics?: TopicRegistry | undefined;
 }
 
 /** The stored transaction, or undefined when there is none. */
@@ -47,6 +51,14 @@ export function gidOf(body: unknown): string {
 export class DtmService {
   constructor(private readonly deps: DtmServiceDeps) {}
 
+  /**
+   * Topic steps expanded, when a transaction is created (never for a repeated prepare or
+   * the submit of a prepared message: those keep the steps they were created with).
+   */
+  private expand(dtm: DtmCreate): Promise<DtmCreate> {
+    return this.deps.topics ? expandTopics(dtm, this.deps.topics) : Promise.resolve(dtm);
+  }
+
   /** A new gid. */
   newGid(): string {
     return this.deps.create.newGid();
@@ -66,7 +78,7 @@ export class DtmService {
       }
       return DTM_SUCCESS;
     }
-    await engine.create(await dtmNewTransaction(dtm, create), null);
+    await engine.create(await dtmNewTransaction(await this.expand(dtm), create), null);
     return DTM_SUCCESS;
   }
 
@@ -79,7 +91,9 @@ export class DtmService {
     const existing = await findDtm(engine, gid);
     let snapshot: TransactionSnapshot;
     if (existing === undefined) {
-      const spec = await dtmNewTransaction(dtm, create, { submittedAtOnce: true });
+      const spec = await dtmNewTransaction(await this.expand(dtm), create, {
+        submittedAtOnce: true,
+      });
       const prepared = rulesOf(spec.mode).startsPrepared;
       snapshot = (await engine.create(spec, prepared ? null : waitMs)).snapshot;
       if (prepared) snapshot = await engine.submit(gid, waitMs);
