@@ -6,6 +6,7 @@ import type {
   TransactionRecord,
   TransactionSnapshot,
 } from './protocol.js';
+import type { KeyValueStore } from './key-value.js';
 
 /**
  * What a store backend can do natively. Behaviour never branches on a backend's name;
@@ -120,6 +121,12 @@ export interface Store {
   readonly kind: string;
   readonly capabilities: StoreCapabilities;
 
+  /**
+   * Durable entries outside transactions (topics, operator state); see key-value.ts for
+   * why they are written there and not through {@link Store.commit}.
+   */
+  readonly kv: KeyValueStore;
+
   /** Applies pending schema migrations; safe to call from several instances at once. */
   migrate(): Promise<void>;
 
@@ -133,7 +140,7 @@ export interface Store {
   lockExclusive?(): Promise<void>;
 
   /**
-   * Group commit, the only way anything is written: applies every insert and then every
+   * Group commit, the only way a transaction is written: applies every insert and then every
    * write in one store transaction (where the backend has one), so one durable commit
    * serves them all. Results come back per item, in order, and what was applied is
    * durable when the promise resolves (as far as {@link StoreCapabilities.durableCommits}

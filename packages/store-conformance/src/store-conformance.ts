@@ -8,6 +8,7 @@ import { batchCases } from './batch-cases.js';
 import { delayCases } from './delay-cases.js';
 import type { OpenConformanceStore } from './fixtures.js';
 import { hastenCases } from './hasten-cases.js';
+import { keyValueCases } from './kv-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
@@ -40,5 +41,6 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('retention', () => retentionCases(open));
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
+    describe('key-value entries', () => keyValueCases(open));
   });
 }

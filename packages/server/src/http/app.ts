@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
+import { TopicRegistry } from '../topics/topic-registry.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
@@ -116,10 +117,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
+  const topics = new TopicRegistry(deps.store.kv);
   const dtm = new DtmService({
     engine: deps.engine,
     create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
+    topics,
   });
   dtmRoutes(app, {
     engine: deps.engine,
@@ -127,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
     service: dtm,
+    topics,
   });
   dtmJsonRpcRoutes(app, { service: dtm, authorize: check });
   notificationRoutes(typed, { engine: deps.engine, create: deps.create, authorize: check });

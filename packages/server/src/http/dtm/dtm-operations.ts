@@ -7,17 +7,29 @@
 import type { FieldIssue, TransactionSnapshot } from '@accord/core';
 import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
+import type { TopicRegistry } from '../../topics/topic-registry.js';
 import type { PendingHost } from '../../outbound/target-policy.js';
 import type { CreateContext } from '../create-request.js';
 import { checkUrlField } from '../create-request.js';
 import type { DtmCreate } from './dtm-body.js';
 import { dtmNewTransaction } from './dtm-create.js';
 import { dtmFailure } from './dtm-reply.js';
+import { expandTopics } from './dtm-topics.js';
 
 /** What the operations need. */
 export interface DtmOperationsDeps {
   readonly engine: Engine;
   readonly create: CreateContext;
+  /** Topics of msg steps (`topic://<name>`); without it a topic step is refused. */
+  readonly topics?: TopicRegistry | undefined;
+}
+
+/**
+ * Topic steps expanded, when a transaction is created (never for a repeated prepare or
+ * the submit of a prepared message: those keep the steps they were created with).
+ */
+function expanded(deps: DtmOperationsDeps, dtm: DtmCreate): Promise<DtmCreate> {
+  return deps.topics ? expandTopics(dtm, deps.topics) : Promise.resolve(dtm);
 }
 
 /** The stored transaction, or undefined when there is none. */
@@ -54,7 +66,7 @@ export async function dtmPrepare(deps: DtmOperationsDeps, dtm: DtmCreate): Promi
     }
     return;
   }
-  await deps.engine.create(await dtmNewTransaction(dtm, deps.create), null);
+  await deps.engine.create(await dtmNewTransaction(await expanded(deps, dtm), deps.create), null);
 }
 
 /**
@@ -71,7 +83,9 @@ export async function dtmSubmit(
   const gid = dtm.body.gid!;
   const existing = await findTransaction(engine, gid);
   if (existing === undefined) {
-    const spec = await dtmNewTransaction(dtm, deps.create, { submittedAtOnce: true });
+    const spec = await dtmNewTransaction(await expanded(deps, dtm), deps.create, {
+      submittedAtOnce: true,
+    });
     const prepared = rulesOf(spec.mode).startsPrepared;
     const snapshot = (await engine.create(spec, prepared ? null : waitMs)).snapshot;
     return prepared ? engine.submit(gid, waitMs) : snapshot;

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FieldIssue, ListQuery } from '@accord/core';
 import { ValidationError } from '@accord/core';
 import type { Engine } from '../../engine/engine.js';
+import type { TopicRegistry } from '../../topics/topic-registry.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
 import { TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
@@ -14,6 +15,7 @@ import { dtmCronRoutes } from './dtm-cron-routes.js';
 import { DTM_SUCCESS, dtmErrorReply, dtmFailure } from './dtm-reply.js';
 import { findTransaction as findDtm, gidOf } from './dtm-operations.js';
 import { DtmService } from './dtm-service.js';
+import { dtmTopicRoutes } from './dtm-topic-routes.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
 /** What the DTM routes need. */
@@ -24,6 +26,8 @@ export interface DtmRoutesDeps {
   readonly authorize: Authorizer;
   /** The DTM actions (shared with other transports); built from the above when absent. */
   readonly service?: DtmService;
+  /** Topics of msg steps (`topic://<name>`). */
+  readonly topics: TopicRegistry;
 }
 
 const BASE = '/api/dtmsvr';
@@ -142,6 +146,8 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       await engine.resolve(gid, 'failed', 'force stopped through the DTM API');
       return DTM_SUCCESS;
     });
+
+    dtmTopicRoutes(scope, { ...deps, policy: deps.create.policy });
 
     dtmCronRoutes(scope, BASE, {
       engine,

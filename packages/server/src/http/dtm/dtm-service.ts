@@ -6,16 +6,13 @@
  * FAILURE / ONGOING).
  */
 import { ValidationError } from '@accord/core';
-import type { Engine } from '../../engine/engine.js';
-import type { CreateContext } from '../create-request.js';
 import { toDtmCreate, type DtmTransBody } from './dtm-body.js';
+import type { DtmOperationsDeps } from './dtm-operations.js';
 import { dtmAbort, dtmPrepare, dtmRegister, dtmSubmit, gidOf } from './dtm-operations.js';
 import { DTM_SUCCESS, waitedReply } from './dtm-reply.js';
 
 /** What the DTM actions need. */
-export interface DtmServiceDeps {
-  readonly engine: Engine;
-  readonly create: CreateContext;
+export interface DtmServiceDeps extends DtmOperationsDeps {
   readonly waitResultCapMs: number;
 }
 

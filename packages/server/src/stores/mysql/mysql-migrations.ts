@@ -127,4 +127,18 @@ CREATE TABLE IF NOT EXISTS accord_attempts (
 CREATE INDEX accord_transactions_finished ON accord_transactions (finished_at);
 `,
   },
+  {
+    version: 3,
+    name: 'key-value entries',
+    sql: `
+-- Keys are bytes: utf8mb4_bin pads with spaces, so 'a' and 'a ' would be one key.
+CREATE TABLE IF NOT EXISTS accord_kv (
+  namespace   VARCHAR(64)     NOT NULL,
+  entry_key   VARBINARY(2048) NOT NULL,
+  entry_value MEDIUMTEXT      NOT NULL,
+  version     BIGINT          NOT NULL,
+  PRIMARY KEY (namespace, entry_key)
+) ${TABLE};
+`,
+  },
 ];

@@ -60,7 +60,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
     };
   });
 
-  it('creates InnoDB tables with binary-collated keys and records both migrations', () =>
+  it('creates InnoDB tables with binary-collated keys and records every migration', () =>
     withDatabase(async (_store, db) => {
       const c = await mysql.createConnection({ uri: db.url });
       try {
@@ -75,6 +75,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
           [
             ['accord_attempts', 'InnoDB', 'utf8mb4_bin'],
             ['accord_branch_ops', 'InnoDB', 'utf8mb4_bin'],
+            ['accord_kv', 'InnoDB', 'utf8mb4_bin'],
             ['accord_migrations', 'InnoDB', 'utf8mb4_bin'],
             ['accord_transactions', 'InnoDB', 'utf8mb4_bin'],
           ],
@@ -92,7 +93,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
         const versions = await rowsOf(c, 'SELECT version FROM accord_migrations ORDER BY version');
         assert.deepEqual(
           versions.map((v) => v['version']),
-          [1, 2],
+          [1, 2, 3],
         );
       } finally {
         await c.end();
@@ -101,7 +102,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
 
   it('splits every migration into single statements', () => {
     const counts = MYSQL_MIGRATIONS.map((m) => migrationStatements(m.sql).length);
-    assert.deepEqual(counts, [3, 1]);
+    assert.deepEqual(counts, [3, 1, 1]);
     for (const m of MYSQL_MIGRATIONS) {
       for (const statement of migrationStatements(m.sql)) assert.ok(!statement.endsWith(';'));
     }

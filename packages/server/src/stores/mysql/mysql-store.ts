@@ -25,6 +25,7 @@ import type {
 import { decodeCursor, encodeCursor, pageSize } from '../common/cursor.js';
 import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
 import { pendingMigrations, type Migration } from '../common/migration.js';
+import { SqlKeyValues } from '../common/sql-kv.js';
 import {
   attemptColumns,
   branchOpColumns,
@@ -44,6 +45,7 @@ import {
   MYSQL_MIGRATION_UNLOCK_SQL,
   migrationStatements,
 } from './mysql-migrations.js';
+import { MYSQL_KV_SQL } from './mysql-kv.js';
 import {
   ATTEMPT_COLUMNS,
   MYSQL_SESSION_SQL,
@@ -254,6 +256,17 @@ export class MysqlStore implements Store {
     sharedByInstances: true,
     skipLocked: true,
   };
+  readonly kv = new SqlKeyValues(
+    MYSQL_KV_SQL,
+    (sql, params) =>
+      this.withConnection(async (c) => {
+        const [result] = await c.query<mysql.RowDataPacket[] | mysql.ResultSetHeader>(sql, params);
+        return Array.isArray(result)
+          ? { rows: result, changed: 0 }
+          : { rows: [], changed: result.affectedRows };
+      }),
+    (error) => errno(error) === ER_DUP_ENTRY,
+  );
   private readonly pool: mysql.Pool;
   private readonly logger: StoreLogger;
   /** Connections whose session settings are applied (keyed by the driver's connection). */

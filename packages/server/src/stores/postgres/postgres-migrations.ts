@@ -102,4 +102,17 @@ CREATE INDEX accord_transactions_finished ON accord_transactions (finished_at)
   WHERE status IN ('succeeded', 'failed');
 `,
   },
+  {
+    version: 3,
+    name: 'key-value entries',
+    sql: `
+CREATE TABLE accord_kv (
+  namespace   text COLLATE "C" NOT NULL,
+  entry_key   text COLLATE "C" NOT NULL,
+  entry_value text   NOT NULL,
+  version     bigint NOT NULL,
+  PRIMARY KEY (namespace, entry_key)
+);
+`,
+  },
 ];

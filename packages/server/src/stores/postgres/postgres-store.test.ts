@@ -39,7 +39,13 @@ describe('postgres store', { skip: skip ?? false }, () => {
       );
       assert.deepEqual(
         result.rows.map((r) => r.table_name),
-        ['accord_attempts', 'accord_branch_ops', 'accord_migrations', 'accord_transactions'],
+        [
+          'accord_attempts',
+          'accord_branch_ops',
+          'accord_kv',
+          'accord_migrations',
+          'accord_transactions',
+        ],
       );
     } finally {
       await client.end();

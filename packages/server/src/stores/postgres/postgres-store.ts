@@ -41,6 +41,8 @@ import {
   POSTGRES_MIGRATIONS_TABLE_SQL,
   POSTGRES_MIGRATION_LOCK_SQL,
 } from './postgres-migrations.js';
+import { SqlKeyValues } from '../common/sql-kv.js';
+import { POSTGRES_KV_SQL } from './postgres-kv.js';
 import { POSTGRES_SQL as SQL } from './postgres-sql.js';
 
 /** Options of {@link PostgresStore}. */
@@ -143,6 +145,10 @@ export class PostgresStore implements Store {
     sharedByInstances: true,
     skipLocked: true,
   };
+  readonly kv = new SqlKeyValues(POSTGRES_KV_SQL, async (sql, params) => {
+    const result = await this.pool.query<Row>(sql, params);
+    return { rows: result.rows, changed: result.rowCount ?? 0 };
+  });
   private readonly pool: pg.Pool;
   private readonly logger: StoreLogger;
   private closing: Promise<void> | undefined;

@@ -9,7 +9,8 @@
  *   `:done` (zset gid → finishedAt of terminal transactions, for retention), `:parked`
  *   (set of parked non-terminal gids), `:rev` (hash gid → revision last applied to this
  *   shard's indexes), `:intent:<gid>` (zset of in-flight mutations, see redis-store.ts);
- * - `{<prefix>meta}`: hash with the layout version and the shard count.
+ * - `{<prefix>meta}`: hash with the layout version and the shard count;
+ * - per key-value namespace, `{<prefix>kv:<ns>}`: see redis-kv.ts.
  *
  * A transaction's index entries live in shard `shardOf(gid)` (FNV-1a of the gid's UTF-8
  * bytes, modulo the shard count), which is fixed when the prefix is first migrated.
@@ -158,6 +159,9 @@ export const REDIS_MIGRATIONS: readonly Migration[] = [
       '-- {<prefix>ix:<s>}:parked       set:  parked non-terminal gids',
       '-- {<prefix>ix:<s>}:rev          hash: gid -> revision applied to the indexes',
       '-- {<prefix>ix:<s>}:intent:<gid> zset: in-flight changes -> expiry',
+      '-- {<prefix>kv:<ns>}:val         hash: key -> value JSON (key-value entries, added',
+      '-- {<prefix>kv:<ns>}:ver         hash: key -> version      later without a layout',
+      '-- {<prefix>kv:<ns>}:idx         zset: key, score 0        change: see redis-kv.ts)',
     ].join('\n'),
   },
 ];

@@ -24,7 +24,8 @@ export interface ScriptClient {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
 }
 
-function script(name: string, keys: number, body: string): RedisScript {
+/** Defines a script: the shared helpers are put before `body`, and its SHA computed. */
+export function script(name: string, keys: number, body: string): RedisScript {
   const lua = `${PRELUDE}\n${body.trim()}\n`;
   return { name, keys, lua, sha: createHash('sha1').update(lua).digest('hex') };
 }

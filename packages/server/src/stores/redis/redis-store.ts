@@ -80,6 +80,7 @@ import {
   writeChange,
   type IndexState,
 } from './redis-records.js';
+import { RedisKeyValues } from './redis-kv.js';
 import { REDIS_SCRIPTS as SCRIPTS, runScript, type RedisScript } from './redis-scripts.js';
 
 export { REDIS_MIGRATIONS } from './redis-keys.js';
@@ -145,6 +146,7 @@ function compareText(a: string, b: string): number {
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly capabilities: StoreCapabilities;
+  readonly kv: RedisKeyValues;
   private keys: RedisKeys;
   private readonly client: RedisClientLike;
   private readonly owned: boolean;
@@ -170,6 +172,7 @@ export class RedisStore implements Store {
     } else {
       throw new Error('redis store: give either `url` or `client`');
     }
+    this.kv = new RedisKeyValues(() => this.live(), this.keys.prefix);
     this.capabilities = {
       durableCommits: options.durableCommits ?? false,
       sharedByInstances: true,

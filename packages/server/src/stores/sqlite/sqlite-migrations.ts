@@ -91,4 +91,17 @@ CREATE INDEX accord_transactions_finished ON accord_transactions (finished_at)
   WHERE status IN ('succeeded', 'failed');
 `,
   },
+  {
+    version: 3,
+    name: 'key-value entries',
+    sql: `
+CREATE TABLE accord_kv (
+  namespace   TEXT    NOT NULL,
+  entry_key   TEXT    NOT NULL,
+  entry_value TEXT    NOT NULL,
+  version     INTEGER NOT NULL,
+  PRIMARY KEY (namespace, entry_key)
+) WITHOUT ROWID;
+`,
+  },
 ];

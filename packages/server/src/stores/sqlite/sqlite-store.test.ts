@@ -48,11 +48,12 @@ describe('sqlite store specifics', () => {
         assert.deepEqual([...tables].sort(), [
           'accord_attempts',
           'accord_branch_ops',
+          'accord_kv',
           'accord_migrations',
           'accord_transactions',
         ]);
         const versions = db.prepare('SELECT version FROM accord_migrations').pluck().all();
-        assert.deepEqual(versions, [1, 2]);
+        assert.deepEqual(versions, [1, 2, 3]);
       } finally {
         db.close();
       }

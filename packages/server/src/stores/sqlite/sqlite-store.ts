@@ -37,6 +37,7 @@ import {
   transactionColumns,
   type Row,
 } from '../common/rows.js';
+import { SqliteKeyValues } from './sqlite-kv.js';
 import { holdExclusiveLock } from './sqlite-lock.js';
 import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE_SQL } from './sqlite-migrations.js';
 import { SQLITE_PRAGMAS, SQLITE_SQL as SQL } from './sqlite-sql.js';
@@ -83,6 +84,7 @@ function settle<T>(work: () => T): Promise<T> {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly capabilities: StoreCapabilities;
+  readonly kv: SqliteKeyValues;
   private readonly path: string;
   private readonly db: Database.Database;
   private readonly logger: StoreLogger;
@@ -100,6 +102,7 @@ export class SqliteStore implements Store {
       this.logger.warn({ path: options.path }, 'sqlite store: WAL mode unavailable');
     }
     this.capabilities = { durableCommits: !inMemory, sharedByInstances: false, skipLocked: false };
+    this.kv = new SqliteKeyValues((sql) => this.stmt(sql));
   }
 
   /** Holds `<path>-lock` (see sqlite-lock.ts); an in-memory database has nothing to share. */
