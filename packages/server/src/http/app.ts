@@ -118,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.engine,
     create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
+    maxSteps: deps.maxSteps,
     authorize: check,
   });
   notificationRoutes(typed, { engine: deps.engine, create: deps.create, authorize: check });

@@ -2,10 +2,28 @@
  * DTM's HTTP API under `/api/dtmsvr`, over the same engine and store as the native API:
  * a DTM transaction is an ordinary Accord transaction whose branch calls keep DTM's
  * convention. Routes are thin: translation lives in dtm-body.ts, shapes in dtm-views.ts.
+ *
+ * Each route validates with its schemas from @accord/core/schemas (dtm.ts) and lists its
+ * replies with {@link dtmReplies}; the OpenAPI document is built from them. A new route
+ * does the same: its request schema in core's dtm.ts, `schema: { summary, body or
+ * querystring, response: dtmReplies({ 200: … }, codes) }` here.
  */
 import type { FastifyInstance } from 'fastify';
-import type { FieldIssue, ListQuery, TransactionSnapshot } from '@accord/core';
+import type { ErrorCode, FieldIssue, ListQuery, TransactionSnapshot } from '@accord/core';
 import { AccordError, newOp, registeredOps, rulesOf, ValidationError } from '@accord/core';
+import {
+  DtmAllQuerySchema,
+  DtmAllReplySchema,
+  DtmGidBodySchema,
+  DtmNewGidSchema,
+  DtmPingSchema,
+  DtmQueryQuerySchema,
+  DtmQueryReplySchema,
+  DtmRegisterBodySchema,
+  DtmSuccessSchema,
+  dtmTransBodySchema,
+  DtmVersionSchema,
+} from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import type { PendingHost } from '../../outbound/target-policy.js';
 import { requireRole, type Authorizer, type Role } from '../auth.js';
@@ -13,7 +31,8 @@ import type { CreateContext } from '../create-request.js';
 import { checkUrlField } from '../create-request.js';
 import { toDtmCreate, TRANS_TYPES, type DtmTransBody } from './dtm-body.js';
 import { dtmNewTransaction } from './dtm-create.js';
-import { DTM_SUCCESS, dtmErrorReply, dtmFailure, waitedReply } from './dtm-reply.js';
+import { ADMIN_ROUTE, ANY_ROUTE, CLIENT_ROUTE, WITH_BODY } from '../replies.js';
+import { DTM_SUCCESS, dtmErrorReply, dtmFailure, dtmReplies, waitedReply } from './dtm-reply.js';
 import { dtmBranches, dtmTransaction, statusFromDtm } from './dtm-views.js';
 
 /** What the DTM routes need. */
@@ -21,11 +40,31 @@ export interface DtmRoutesDeps {
   readonly engine: Engine;
   readonly create: CreateContext;
   readonly waitResultCapMs: number;
+  /** Most steps a transaction body may list. */
+  readonly maxSteps: number;
   readonly authorize: Authorizer;
 }
 
 const BASE = '/api/dtmsvr';
-const HIDDEN = { schema: { hide: true } };
+
+/** Codes of a route that writes through the engine. */
+const WRITES: readonly ErrorCode[] = [
+  ...WITH_BODY,
+  'BRANCH_FAILED',
+  'INVALID_STATE',
+  'TRANSACTION_NOT_FOUND',
+  'STORE_UNAVAILABLE',
+  'TRANSACTION_BUSY',
+];
+/** Codes of a route that creates a transaction. */
+const CREATES: readonly ErrorCode[] = [
+  ...WRITES,
+  'TARGET_FORBIDDEN',
+  'GID_CONFLICT',
+  'CLOCK_MOVED_BACKWARDS',
+];
+/** DTM's `/api/ping` answers any of these methods. */
+const PING_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** The stored transaction, or undefined when there is none. */
 async function find(engine: Engine, gid: string): Promise<TransactionSnapshot | undefined> {
@@ -85,7 +124,9 @@ export function dtmListQuery(q: Record<string, string | undefined>): ListQuery {
 /** Registers the DTM-compatible routes in their own scope (DTM's reply shapes). */
 export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
   const { engine } = deps;
-  const role = (r: Role) => ({ ...requireRole(deps.authorize, r), ...HIDDEN });
+  const role = (r: Role) => requireRole(deps.authorize, r);
+  const client = role('client');
+  const transBody = dtmTransBodySchema(deps.maxSteps);
   const wait = (asked: boolean) => (asked ? deps.waitResultCapMs : null);
 
   void app.register(async (scope) => {
@@ -95,14 +136,51 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       return reply.code(status).send(body);
     });
 
-    scope.all('/api/ping', HIDDEN, async () => ({ msg: 'pong' }));
-    scope.get(`${BASE}/version`, HIDDEN, async () => ({ version: 'accord' }));
-    scope.get(`${BASE}/newGid`, role('client'), async () => ({
-      gid: deps.create.newGid(),
-      ...DTM_SUCCESS,
-    }));
+    scope.route({
+      method: PING_METHODS,
+      url: '/api/ping',
+      schema: {
+        summary: 'DTM: is the coordinator up',
+        response: dtmReplies({ 200: DtmPingSchema }, [...ANY_ROUTE, ...WITH_BODY]),
+      },
+      handler: async () => ({ msg: 'pong' }),
+    });
+    scope.get(
+      `${BASE}/version`,
+      {
+        schema: {
+          summary: 'DTM: the server version',
+          response: dtmReplies({ 200: DtmVersionSchema }, ANY_ROUTE),
+        },
+      },
+      async () => ({ version: 'accord' }),
+    );
+    scope.get(
+      `${BASE}/newGid`,
+      {
+        ...client,
+        schema: {
+          summary: 'DTM: a new gid',
+          response: dtmReplies({ 200: DtmNewGidSchema }, [
+            ...CLIENT_ROUTE,
+            'CLOCK_MOVED_BACKWARDS',
+          ]),
+        },
+      },
+      async () => ({ gid: deps.create.newGid(), ...DTM_SUCCESS }),
+    );
 
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, role('client'), async (request) => {
+    const transRoute = (summary: string, codes: readonly ErrorCode[]) => ({
+      ...client,
+      schema: {
+        summary,
+        body: transBody,
+        response: dtmReplies({ 200: DtmSuccessSchema }, [...CLIENT_ROUTE, ...codes]),
+      },
+    });
+
+    const prepare = transRoute('DTM: prepare a tcc, xa or msg', CREATES);
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, prepare, async (request) => {
       const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
       if (!rulesOf(dtm.body.mode).startsPrepared) {
         throw dtmFailure(`a ${dtm.body.mode} is not prepared: submit it`);
@@ -118,7 +196,11 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       return DTM_SUCCESS;
     });
 
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, role('client'), async (request) => {
+    const submit = transRoute('DTM: submit (a saga or msg is created and run)', [
+      ...CREATES,
+      'BRANCH_ONGOING',
+    ]);
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, submit, async (request) => {
       const dtm = toDtmCreate(request.body ?? {}, deps.create.config.defaults.retry.maxDelayMs);
       const gid = dtm.body.gid!;
       const waitMs = wait(dtm.waitResult);
@@ -139,7 +221,8 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       return dtm.waitResult ? waitedReply(snapshot, 'succeeded') : DTM_SUCCESS;
     });
 
-    scope.post<{ Body: DtmTransBody }>(`${BASE}/abort`, role('client'), async (request) => {
+    const abort = transRoute('DTM: abort', WRITES);
+    scope.post<{ Body: DtmTransBody }>(`${BASE}/abort`, abort, async (request) => {
       const body = request.body ?? {};
       const gid = gidOf(body);
       const reason =
@@ -187,12 +270,36 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       return DTM_SUCCESS;
     };
     for (const name of ['registerBranch', 'registerTccBranch', 'registerXaBranch']) {
-      scope.post(`${BASE}/${name}`, role('client'), register);
+      scope.post(
+        `${BASE}/${name}`,
+        {
+          ...client,
+          schema: {
+            summary: 'DTM: register a tcc or xa branch',
+            body: DtmRegisterBodySchema,
+            response: dtmReplies({ 200: DtmSuccessSchema }, [
+              ...CLIENT_ROUTE,
+              ...WRITES,
+              'TARGET_FORBIDDEN',
+              'BRANCH_CONFLICT',
+            ]),
+          },
+        },
+        register,
+      );
     }
 
+    const reads = [...CLIENT_ROUTE, 'STORE_UNAVAILABLE'] as const;
     scope.get<{ Querystring: { gid?: string } }>(
       `${BASE}/query`,
-      role('client'),
+      {
+        ...client,
+        schema: {
+          summary: 'DTM: a transaction and its branch rows',
+          querystring: DtmQueryQuerySchema,
+          response: dtmReplies({ 200: DtmQueryReplySchema }, reads),
+        },
+      },
       async (request) => {
         const gid = request.query.gid;
         if (!gid)
@@ -205,7 +312,14 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
 
     scope.get<{ Querystring: Record<string, string | undefined> }>(
       `${BASE}/all`,
-      role('client'),
+      {
+        ...client,
+        schema: {
+          summary: 'DTM: a page of transactions',
+          querystring: DtmAllQuerySchema,
+          response: dtmReplies({ 200: DtmAllReplySchema }, reads),
+        },
+      },
       async (request) => {
         const gid = request.query['gid'];
         if (gid) {
@@ -223,7 +337,15 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       },
     );
 
-    scope.post(`${BASE}/forceStop`, role('admin'), async (request) => {
+    const forceStop = {
+      ...role('admin'),
+      schema: {
+        summary: 'DTM: stop a transaction for good (failed)',
+        body: DtmGidBodySchema,
+        response: dtmReplies({ 200: DtmSuccessSchema }, [...ADMIN_ROUTE, ...WRITES]),
+      },
+    };
+    scope.post(`${BASE}/forceStop`, forceStop, async (request) => {
       const gid = gidOf(request.body);
       const existing = await find(engine, gid);
       if (!existing) throw dtmFailure(`no transaction "${gid}"`);
