@@ -27,7 +27,8 @@ export interface ApiRoute {
   readonly path: string;
   readonly pathParams: readonly Parameter[];
   readonly query: readonly Parameter[];
-  readonly body: { readonly schema: Json; readonly required: boolean } | undefined;
+  readonly body:
+    { readonly schema: Json; readonly required: boolean; readonly mediaType: string } | undefined;
   readonly replies: ReadonlyMap<number, DocumentedReply>;
   /** Whether the route takes a token, and which. */
   readonly role: 'none' | 'client' | 'admin';
@@ -59,13 +60,17 @@ export function apiRoutes(document: Json): ApiRoute[] {
         const schema = Object.values(reply.content ?? {})[0]?.schema ?? {};
         replies.set(Number(status), { schema, codes: reply['x-error-codes'] ?? [] });
       }
-      const body = op.requestBody?.content['application/json'];
+      const [mediaType, body] = Object.entries(op.requestBody?.content ?? {})[0] ?? [];
       routes.push({
         method: method.toUpperCase(),
         path,
         pathParams: params('path'),
         query: params('query'),
-        body: body && { schema: body.schema, required: op.requestBody?.required === true },
+        body: body && {
+          schema: body.schema,
+          required: op.requestBody?.required === true,
+          mediaType: mediaType!,
+        },
         replies,
         role:
           (op.security ?? []).length === 0
