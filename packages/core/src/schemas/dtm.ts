@@ -10,7 +10,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { MODES } from '../protocol.js';
-import { stringEnum, stringMap, UrlField } from './common.js';
+import { GidField, stringEnum, stringMap, UrlField } from './common.js';
 
 /** DTM sends objects with fields Accord does not read (`protocol`, `ext_data`, …): kept open. */
 const OPEN = { additionalProperties: true } as const;
@@ -23,8 +23,11 @@ function nullable<T extends TSchema>(schema: T) {
 /** A duration in whole seconds; 0 or null: the default. */
 const Seconds = nullable(Type.Integer({ minimum: 0 }));
 
-/** A DTM gid (from `newGid`, or the client's own). */
-const DtmGid = Type.String({ minLength: 1, maxLength: 128 });
+/**
+ * A DTM gid (from `newGid`, or the client's own), under the native rules: a DTM
+ * transaction is listed and shown by the native API too.
+ */
+const DtmGid = GidField;
 
 /**
  * The transaction body of `prepare`, `submit` and `abort` (DTM's `TransGlobal`), at most

@@ -69,6 +69,7 @@ const SENT_BY_DTM: Record<string, Record<string, unknown>> = {
 const WRONG_TYPES: Record<string, Record<string, unknown>> = {
   'no gid': { trans_type: 'saga' },
   'empty gid': { gid: '', trans_type: 'saga' },
+  'gid outside the native rules': { gid: 'a b/c', trans_type: 'saga' },
   'steps not a list': { gid: 'g', trans_type: 'saga', steps: {} },
   'step value not a string': { gid: 'g', trans_type: 'saga', steps: [{ action: A, n: 1 }] },
   'step without action': { gid: 'g', trans_type: 'saga', steps: [{ compensate: A }] },
