@@ -12,6 +12,7 @@ export {
 } from './config/config.js';
 export { CRASH_POINTS, type CrashPointName } from './engine/crash-points.js';
 export { HTTP_STATUS } from './http/error-mapping.js';
+export { tccRestGid } from './http/tcc-rest-request.js';
 export { openStore } from './stores/open-store.js';
 // The publishers' client libraries load only when a broker is used.
 export { BrokerRegistry } from './brokers/broker-registry.js';

@@ -27,7 +27,8 @@ export interface ApiRoute {
   readonly path: string;
   readonly pathParams: readonly Parameter[];
   readonly query: readonly Parameter[];
-  readonly body: { readonly schema: Json; readonly required: boolean } | undefined;
+  readonly body:
+    { readonly schema: Json; readonly required: boolean; readonly mediaType: string } | undefined;
   readonly replies: ReadonlyMap<number, DocumentedReply>;
   /** Whether the route takes a token, and which. */
   readonly role: 'none' | 'client' | 'admin';
@@ -59,13 +60,17 @@ export function apiRoutes(document: Json): ApiRoute[] {
         const schema = Object.values(reply.content ?? {})[0]?.schema ?? {};
         replies.set(Number(status), { schema, codes: reply['x-error-codes'] ?? [] });
       }
-      const body = op.requestBody?.content['application/json'];
+      const [mediaType, body] = Object.entries(op.requestBody?.content ?? {})[0] ?? [];
       routes.push({
         method: method.toUpperCase(),
         path,
         pathParams: params('path'),
         query: params('query'),
-        body: body && { schema: body.schema, required: op.requestBody?.required === true },
+        body: body && {
+          schema: body.schema,
+          required: op.requestBody?.required === true,
+          mediaType: mediaType!,
+        },
         replies,
         role:
           (op.security ?? []).length === 0
@@ -81,7 +86,9 @@ export function apiRoutes(document: Json): ApiRoute[] {
 
 /**
  * The route a request path and method reach, matching `{param}` to one segment; a path
- * given raw (percent-encoded) is matched segment by segment as sent.
+ * given raw (percent-encoded) is matched segment by segment as sent. As the server's
+ * router does, an empty last segment reaches a route that ends in a parameter when no
+ * route has the path without it.
  */
 export function routeOf(
   routes: readonly ApiRoute[],
@@ -89,13 +96,28 @@ export function routeOf(
   path: string,
 ): ApiRoute | undefined {
   const segments = path.split('?')[0]!.split('/');
+  const exact = match(routes, method, segments, false);
+  if (exact || segments.at(-1) !== '') return exact;
+  const trimmed = segments.slice(0, -1).join('/');
+  if (routes.some((route) => route.method === method && route.path === trimmed)) return undefined;
+  return match(routes, method, segments, true);
+}
+
+function match(
+  routes: readonly ApiRoute[],
+  method: string,
+  segments: readonly string[],
+  emptyLast: boolean,
+): ApiRoute | undefined {
   return routes.find((route) => {
     if (route.method !== method) return false;
     const template = route.path.split('/');
     return (
       template.length === segments.length &&
       template.every((part, i) =>
-        part.startsWith('{') ? segments[i] !== '' : part === segments[i],
+        part.startsWith('{')
+          ? segments[i] !== '' || (emptyLast && i === segments.length - 1)
+          : part === segments[i],
       )
     );
   });

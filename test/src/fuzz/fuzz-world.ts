@@ -7,7 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'undici';
 import type { Store } from '@accord/core';
-import { HTTP_STATUS, loadConfig, startServer, type RunningServer } from '@accord/server';
+import {
+  HTTP_STATUS,
+  loadConfig,
+  startServer,
+  tccRestGid,
+  type RunningServer,
+} from '@accord/server';
 import { tempDir } from '@accord/testkit';
 import { apiRoutes, type ApiRoute, type Json } from './api-routes.js';
 import { ContractCheck, type RawReply } from './contract-check.js';
@@ -131,8 +137,15 @@ export class FuzzWorld {
     return { status: res.statusCode, contentType: String(type ?? ''), text };
   }
 
-  /** Notes the gid and branch ops of a 2xx reply that shows a transaction or notification. */
-  record(reply: RawReply): void {
+  /**
+   * Notes what `request` made the coordinator store, as its reply tells: a native 2xx
+   * reply shows the transaction or notification; a DTM or TCC-for-REST answer shows no
+   * transaction, so the request says what was accepted.
+   */
+  record(request: RawRequest, reply: RawReply): void {
+    const path = request.path.split('?')[0]!;
+    if (path.startsWith('/api/')) return this.recordDtm(path, request, reply);
+    if (path.startsWith('/tcc/')) return this.recordTccRest(request, reply);
     if (reply.status < 200 || reply.status >= 300 || reply.contentType.indexOf('json') < 0) return;
     const body = JSON.parse(reply.text) as {
       transaction?: { gid: string; branches?: Array<{ branchId: string; op: string }> };
@@ -143,6 +156,49 @@ export class FuzzWorld {
       for (const b of body.transaction.branches ?? []) ops.add(`${b.branchId}:${b.op}`);
     }
     if (body.notification) this.ledger(body.notification.id).add('notify:action');
+  }
+
+  /**
+   * prepare and submit accepted: the gid and one action (and compensate) per step, ids
+   * `01`, `02`, … A submit that waited for the end also stored it when it answers 409
+   * (it failed) or 425 (still running). A registration: the branch's phase-two ops (all
+   * four named, the gid's mode picks two).
+   */
+  private recordDtm(path: string, request: RawRequest, reply: RawReply): void {
+    const body = bodyOf(request);
+    if (body === null || typeof body['gid'] !== 'string') return;
+    const action = path.slice('/api/dtmsvr/'.length);
+    const waited = action === 'submit' && body['wait_result'] === true;
+    const stored = reply.status === 200 || (waited && [409, 425].includes(reply.status));
+    if (!stored) return;
+    if (action === 'prepare' || action === 'submit') {
+      const ops = this.ledger(body['gid']);
+      const steps = Array.isArray(body['steps'])
+        ? (body['steps'] as Record<string, unknown>[])
+        : [];
+      steps.forEach((step, i) => {
+        const id = String(i + 1).padStart(2, '0');
+        ops.add(`${id}:action`);
+        if (step['compensate']) ops.add(`${id}:compensate`);
+      });
+    } else if (action.startsWith('register')) {
+      const ops = this.ledger(body['gid']);
+      for (const op of ['confirm', 'cancel', 'commit', 'rollback']) {
+        ops.add(`${String(body['branch_id'])}:${op}`);
+      }
+    }
+  }
+
+  /** A confirm or cancel answered 204, or 404/409 with the links' outcomes: it is stored. */
+  private recordTccRest(request: RawRequest, reply: RawReply): void {
+    const outcomes = reply.status !== 204 && reply.text.includes('"participantLinks"');
+    if (reply.status !== 204 && !([404, 409].includes(reply.status) && outcomes)) return;
+    const links = bodyOf(request)?.['participantLinks'] as Array<{ uri: string }>;
+    const ops = this.ledger(tccRestGid(links.map((l) => ({ uri: l.uri, expires: 0 }))));
+    links.forEach((_, i) => {
+      const id = `p${String(i + 1).padStart(2, '0')}`;
+      ops.add(`${id}:confirm`).add(`${id}:cancel`);
+    });
   }
 
   private ledger(gid: string): Set<string> {
@@ -156,5 +212,17 @@ export class FuzzWorld {
     await this.server.close();
     await new Promise((resolve) => this.participant.close(resolve));
     this.dir.remove();
+  }
+}
+
+/** The JSON object a request carried, read as the coordinator reads it; null if none. */
+function bodyOf(request: RawRequest): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(request.body?.toString('utf8') ?? '') as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
   }
 }

@@ -60,6 +60,20 @@ function hintsFor(targets: Targets): Hints {
     cursor: fc.constant('not-a-cursor'),
     since: fc.constantFrom('2024-01-01T00:00:00Z', '0', String(Date.now()), 'yesterday'),
     until: fc.constantFrom('2999-01-01', String(Date.now() + 60_000), '1e3'),
+    // The DTM-compatible API.
+    branch_id: fc.constantFrom('b1', 'b2', '01'),
+    trans_type: fc.constantFrom('saga', 'tcc', 'xa', 'msg', 'workflow'),
+    query_prepared: url,
+    custom_data: fc.constantFrom('', '{"concurrent":true,"orders":{"1":[0]}}', '{"delay":5}', 'x'),
+    // TCC for REST: links that expire soon, later, or have expired; now and then not a time.
+    uri: url,
+    expires: fc.oneof(
+      fc
+        .integer({ min: -5_000, max: 600_000 })
+        .map((ms) => new Date(Date.now() + ms).toISOString()),
+      fc.integer({ min: -5_000, max: 600_000 }).map((ms) => Date.now() + ms),
+      fc.constantFrom('tomorrow', '', -1),
+    ),
   };
 }
 
@@ -109,7 +123,9 @@ export function requests(
           body: body === undefined ? undefined : JSON.stringify(body),
           headers: {
             authorization: `Bearer ${targets.adminToken}`,
-            ...(body !== undefined && { 'content-type': 'application/json' }),
+            ...(body !== undefined && {
+              'content-type': route.body?.mediaType ?? 'application/json',
+            }),
           },
         };
         MUTATIONS[kind]?.(draft, choices);

@@ -16,6 +16,8 @@ export interface FuzzSummary {
   readonly seed: number;
   readonly statuses: ReadonlyMap<number, number>;
   readonly kinds: ReadonlyMap<string, number>;
+  /** Requests per API: `/v1`, `/api` (DTM), `/tcc` (TCC for REST), the rest. */
+  readonly apis: ReadonlyMap<string, number>;
   readonly before: StoreCounts;
   readonly after: StoreCounts;
   readonly accepted: StoreCounts;
@@ -49,7 +51,7 @@ async function seedStore(world: FuzzWorld): Promise<void> {
     ...(mode === 'msg' && { checkUrl: ok }),
   }));
   for (const body of bodies) {
-    const reply = await world.send({
+    const request = {
       method: 'POST',
       path: '/v1/transactions',
       headers: {
@@ -58,9 +60,10 @@ async function seedStore(world: FuzzWorld): Promise<void> {
       },
       body: Buffer.from(JSON.stringify(body)),
       kind: 'seed',
-    });
+    };
+    const reply = await world.send(request);
     if (reply.status !== 201) throw new Error(`seeding answered ${reply.status}: ${reply.text}`);
-    world.record(reply);
+    world.record(request, reply);
   }
   // One through the DTM-compatible API, so native replies show its options too.
   const gid = world.targets.gids[4]!;
@@ -76,6 +79,12 @@ async function seedStore(world: FuzzWorld): Promise<void> {
   });
   if (dtm.status !== 200) throw new Error(`seeding answered ${dtm.status}: ${dtm.text}`);
   world.accepted.set(gid, new Set());
+}
+
+/** The API a request path belongs to. */
+function apiOf(path: string): string {
+  const first = /^\/(v1|api|tcc)\//.exec(path)?.[1];
+  return first === undefined ? 'other' : `/${first}`;
 }
 
 /** Compares the store with the ledger of 2xx replies. */
@@ -113,6 +122,7 @@ export async function runFuzz(
   const before = await readStore(world.server.store);
   const statuses = new Map<number, number>();
   const kinds = new Map<string, number>();
+  const apis = new Map<string, number>();
   let sent = 0;
   const started = Date.now();
   const property = fc.asyncProperty(
@@ -127,9 +137,10 @@ export async function runFuzz(
       sent += 1;
       bump(statuses, reply.status);
       bump(kinds, request.kind);
+      bump(apis, apiOf(request.path));
       let problem: string | null;
       try {
-        world.record(reply);
+        world.record(request, reply);
         problem = world.check.problem(request, reply);
       } catch (error) {
         problem = `reply not readable: ${String(error)}`;
@@ -151,6 +162,7 @@ export async function runFuzz(
     seed,
     statuses,
     kinds,
+    apis,
     before: { transactions: before.transactions, branchOps: before.branchOps },
     after: { transactions: after.transactions, branchOps: after.branchOps },
     accepted: { transactions: world.accepted.size, branchOps: acceptedOps },
@@ -169,12 +181,17 @@ export function formatSummary(s: FuzzSummary): string {
     .sort(([, a], [, b]) => b - a)
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ');
+  const apis = [...s.apis]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([api, count]) => `${api} ${count}`)
+    .join(', ');
   const counts = (c: StoreCounts) => `${c.transactions} transactions, ${c.branchOps} branch ops`;
   return [
     `fuzz: ${s.requests} requests in ${s.seconds.toFixed(1)} s (${rate}/s), seed ${s.seed}`,
     'status     count',
     ...histogram,
     `kinds: ${kinds}`,
+    `apis: ${apis}`,
     `store before:    ${counts(s.before)}`,
     `store after:     ${counts(s.after)}`,
     `2xx replies:     ${counts(s.accepted)} (the store holds these, and msg check-backs)`,

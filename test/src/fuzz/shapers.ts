@@ -53,9 +53,38 @@ const notify: Shaper = (body) => {
   delete body['headers'];
 };
 
+/** A DTM prepare or submit: a mode, and steps only where the mode has them. */
+const dtmTransaction: Shaper = (body, c, liveUrl) => {
+  const mode = c.pick(['saga', 'tcc', 'xa', 'msg'] as const);
+  body['trans_type'] = mode;
+  delete body['branch_headers'];
+  delete body['custom_data'];
+  if (mode === 'tcc' || mode === 'xa') {
+    for (const key of ['steps', 'payloads', 'query_prepared']) delete body[key];
+    return;
+  }
+  const steps = ((body['steps'] as Body[] | null | undefined) ?? []).slice(0, 3);
+  if (steps.length === 0) steps.push({ action: liveUrl });
+  for (const step of steps) if (mode === 'msg') delete step['compensate'];
+  body['steps'] = steps;
+  body['payloads'] = steps.map(() => '{}');
+  if (mode === 'msg') body['query_prepared'] = liveUrl;
+  else delete body['query_prepared'];
+};
+
+/** A DTM registration: targets for both tcc (confirm, cancel) and xa (url). */
+const dtmRegister: Shaper = (body, _c, liveUrl) => {
+  for (const name of ['confirm', 'cancel', 'url']) body[name] ??= liveUrl;
+};
+
 /** Shapers by `METHOD path`. */
 export const SHAPERS: Readonly<Record<string, Shaper>> = {
   'POST /v1/transactions': createTransaction,
   'POST /v1/transactions/{gid}/branches': registerBranch,
   'POST /v1/notifications': notify,
+  'POST /api/dtmsvr/prepare': dtmTransaction,
+  'POST /api/dtmsvr/submit': dtmTransaction,
+  'POST /api/dtmsvr/registerBranch': dtmRegister,
+  'POST /api/dtmsvr/registerTccBranch': dtmRegister,
+  'POST /api/dtmsvr/registerXaBranch': dtmRegister,
 };

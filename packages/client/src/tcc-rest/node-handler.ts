@@ -3,6 +3,7 @@
  * `DELETE` cancels, `GET` shows the reservation (404 once gone).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tccRestAnswer } from './answer.js';
 import type { Reservations } from './reservations.js';
 
 /** The media type of coordinator calls. */
@@ -26,20 +27,8 @@ export function tccRestHandler<T>(
     if (!path.startsWith(`${base}/`)) return false;
     const id = decodeURIComponent(path.slice(base.length + 1));
     req.resume();
-    if (req.method === 'PUT') {
-      res.writeHead(await reservations.confirm(id)).end();
-    } else if (req.method === 'DELETE') {
-      res.writeHead(await reservations.cancel(id)).end();
-    } else if (req.method === 'GET') {
-      const found = await reservations.store.get(id);
-      if (found === undefined || found.state === 'cancelled') res.writeHead(404).end();
-      else {
-        const body = { ...found, expires: new Date(found.expires).toISOString() };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      }
-    } else {
-      res.writeHead(405, { allow: 'GET, PUT, DELETE' }).end();
-    }
+    const answer = await tccRestAnswer(reservations, req.method ?? '', id);
+    res.writeHead(answer.status, answer.headers).end(answer.body);
     return true;
   };
 }

@@ -15,6 +15,7 @@ import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { dtmJsonRpcRoutes } from './dtm/dtm-json-rpc.js';
 import { dtmRoutes } from './dtm/dtm-routes.js';
+import { dtmErrorReply } from './dtm/dtm-reply.js';
 import { DtmService } from './dtm/dtm-service.js';
 import { clientErrorReply, toErrorReply } from './error-mapping.js';
 import { useLimitedJsonParser } from './json-body.js';
@@ -52,9 +53,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: false,
-    // Malformed paths and over-long parameters answer in the same error shape as the rest.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
-      const { status, body } = toErrorReply(error);
+    // Malformed paths and over-long parameters answer in the same error shape as the rest
+    // of their API: DTM's under /api/dtmsvr, the one error shape elsewhere.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      const dtm = request.url.startsWith('/api/dtmsvr/');
+      const { status, body } = dtm ? dtmErrorReply(error) : toErrorReply(error);
       void reply.code(status).send(body);
     },
     // Errors Node's HTTP parser finds before Fastify sees a request (oversized headers).
@@ -128,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.engine,
     create: deps.create,
     waitResultCapMs: deps.waitResultCapMs,
+    maxSteps: deps.maxSteps,
     authorize: check,
     service: dtm,
     topics,

@@ -6,7 +6,7 @@
  *
  * OpenAPI 3.1 takes JSON Schema as it is, so the route schemas go in unchanged; what
  * the document adds comes from route options: `config.role` (auth), `config.optionalBody`,
- * `schema.summary`, and on a reply schema its `description`, `x-error-codes` and
+ * `schema.summary`, `schema.consumes` (the body's media types), and on a reply schema its `description`, `x-error-codes` and
  * `contentMediaType` (see replies.ts).
  */
 import type { FastifyInstance } from 'fastify';
@@ -16,8 +16,8 @@ declare module 'fastify' {
   interface FastifySchema {
     /** One line on the route in the OpenAPI document. */
     summary?: string;
-    /** Left out of the OpenAPI document (the DTM-compatible API, documented by DTM). */
-    hide?: boolean;
+    /** Media types of the request body; `application/json` when not given. */
+    consumes?: readonly string[];
   }
   interface FastifyContextConfig {
     /** The token the route takes (set by `requireRole`); none: open to all. */
@@ -32,7 +32,9 @@ const INFO = {
   title: 'Accord coordinator API',
   version: '1',
   description:
-    'Sagas, TCC, XA, two-phase messages and best-effort notifications. See docs/protocol.md.',
+    'Sagas, TCC, XA, two-phase messages and best-effort notifications (`/v1`), the ' +
+    'DTM-compatible API (`/api`, docs/dtm-compat.md) and TCC for REST (`/tcc`, ' +
+    'docs/tcc-rest.md). See docs/protocol.md.',
 };
 
 type Json = Record<string, unknown>;
@@ -58,7 +60,7 @@ export function recordOpenapi(app: FastifyInstance): () => Json {
   const routes: DocumentedRoute[] = [];
   app.addHook('onRoute', (route) => {
     // The HEAD route Fastify adds for each GET answers like it, without a body.
-    if (route.method === 'HEAD' || route.schema?.hide === true) return;
+    if (route.method === 'HEAD') return;
     for (const method of [route.method].flat()) {
       routes.push({
         method,
@@ -155,6 +157,7 @@ function operation(emitter: SchemaEmitter, route: DocumentedRoute): Json {
     ...parameters(emitter, schema['querystring'] as Json | undefined, 'query'),
   ];
   const body = schema['body'];
+  const consumes = (schema['consumes'] as string[] | undefined) ?? ['application/json'];
   return {
     operationId: operationId(route.method, route.url),
     ...(typeof schema['summary'] === 'string' && { summary: schema['summary'] }),
@@ -164,7 +167,7 @@ function operation(emitter: SchemaEmitter, route: DocumentedRoute): Json {
     ...(body !== undefined && {
       requestBody: {
         required: !route.optionalBody,
-        content: { 'application/json': { schema: emitter.emit(body) } },
+        content: Object.fromEntries(consumes.map((type) => [type, { schema: emitter.emit(body) }])),
       },
     }),
     responses: responses(emitter, schema['response'] as Json | undefined),

@@ -29,8 +29,12 @@ export interface LinkReport {
   readonly outcome: LinkOutcome;
 }
 
+/** Farthest from the epoch a Date reaches, ms. */
+const MAX_TIME = 8.64e15;
+
+/** The expiry in epoch ms, NaN when it is not a time a Date can hold. */
 function expiryOf(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number' && Math.abs(value) <= MAX_TIME) return value;
   if (typeof value === 'string') return Date.parse(value);
   return Number.NaN;
 }

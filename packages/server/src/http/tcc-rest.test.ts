@@ -173,6 +173,8 @@ describe('TCC for REST coordinator', () => {
       { uri: 'not a uri', expires: good.expires },
       { uri: 'http://169.254.169.254/latest', expires: good.expires },
       { uri: `${participants.base}/x`, expires: 'tomorrow' },
+      // Past the range of a Date: once answered 500 (found by the fuzzer).
+      { uri: `${participants.base}/y`, expires: 1e308 },
     ]) {
       const res = await put('confirm', [good, bad]);
       assert.equal(res.statusCode, 400, res.body);

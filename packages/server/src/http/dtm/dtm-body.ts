@@ -5,6 +5,7 @@
  */
 import type { CreateTransactionRequest, FieldIssue, Mode } from '@accord/core';
 import { ValidationError } from '@accord/core';
+import { ID_PATTERN } from '@accord/core/schemas';
 
 /** The transaction body of DTM's HTTP API, as far as Accord reads it. */
 export interface DtmTransBody {
@@ -152,6 +153,8 @@ export function toDtmCreate(body: DtmTransBody, maxDelayMs: number): DtmCreate {
   const issues: FieldIssue[] = [];
   if (typeof body.gid !== 'string' || body.gid === '') {
     issues.push({ path: '/gid', message: 'is required (get one from newGid)' });
+  } else if (body.gid.length > 128 || !new RegExp(ID_PATTERN).test(body.gid)) {
+    issues.push({ path: '/gid', message: 'must be 1 to 128 of A-Z a-z 0-9 . _ : -' });
   }
   const transType = body.trans_type;
   const mode = typeof transType === 'string' ? TRANS_TYPES[transType] : undefined;

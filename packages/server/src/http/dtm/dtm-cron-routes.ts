@@ -8,8 +8,15 @@
 import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
 import type { FieldIssue } from '@accord/core';
 import { isTerminal, ValidationError } from '@accord/core';
+import {
+  DtmGidBodySchema,
+  DtmResetCronTimeQuerySchema,
+  DtmResetCronTimeReplySchema,
+  DtmSuccessSchema,
+} from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
-import { DTM_SUCCESS, dtmFailure } from './dtm-reply.js';
+import { ADMIN_ROUTE, WITH_BODY } from '../replies.js';
+import { DTM_SUCCESS, dtmFailure, dtmReplies } from './dtm-reply.js';
 import { findTransaction as findDtm, gidOf } from './dtm-operations.js';
 
 /** What the routes need: the engine, DTM's default timeout, and the route options of a role. */
@@ -49,7 +56,16 @@ function wholeNumber(
 export function dtmCronRoutes(scope: FastifyInstance, base: string, deps: DtmCronDeps): void {
   const { engine } = deps;
 
-  scope.post(`${base}/resetNextCronTime`, deps.adminOnly, async (request) => {
+  const codes = [...ADMIN_ROUTE, 'STORE_UNAVAILABLE'] as const;
+  const resetNext = {
+    ...deps.adminOnly,
+    schema: {
+      summary: 'DTM: retry one transaction now',
+      body: DtmGidBodySchema,
+      response: dtmReplies({ 200: DtmSuccessSchema }, [...codes, ...WITH_BODY, 'BRANCH_FAILED']),
+    },
+  };
+  scope.post(`${base}/resetNextCronTime`, resetNext, async (request) => {
     const gid = gidOf(request.body);
     const existing = await findDtm(engine, gid);
     if (!existing) throw dtmFailure(`no transaction "${gid}"`);
@@ -68,7 +84,14 @@ export function dtmCronRoutes(scope: FastifyInstance, base: string, deps: DtmCro
 
   scope.get<{ Querystring: Record<string, string | undefined> }>(
     `${base}/resetCronTime`,
-    deps.adminOnly,
+    {
+      ...deps.adminOnly,
+      schema: {
+        summary: 'DTM: retry now every transaction waiting longer than a timeout',
+        querystring: DtmResetCronTimeQuerySchema,
+        response: dtmReplies({ 200: DtmResetCronTimeReplySchema }, codes),
+      },
+    },
     async (request): Promise<ResetCronTimeReply> => {
       const issues: FieldIssue[] = [];
       const defaultTimeout = Math.round((3 * deps.preparedTimeoutMs) / 1000);

@@ -11,9 +11,12 @@
  * (-32602) and internal (-32603) errors.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ErrorCode } from '@accord/core';
 import { AccordError, ValidationError } from '@accord/core';
+import { JsonRpcReplySchema, JsonRpcRequestSchema } from '@accord/core/schemas';
 import { requireRole, type Authorizer } from '../auth.js';
-import { toErrorReply } from '../error-mapping.js';
+import { HTTP_STATUS, toErrorReply } from '../error-mapping.js';
+import { CLIENT_ROUTE, WITH_BODY } from '../replies.js';
 import type { DtmTransBody } from './dtm-body.js';
 import type { DtmService } from './dtm-service.js';
 
@@ -117,6 +120,26 @@ function idOf(body: unknown): string | number | null {
   return (typeof id === 'string' && id !== '') || typeof id === 'number' ? id : null;
 }
 
+/**
+ * The response schemas: a JSON-RPC answer with 200 (results, and errors of the methods,
+ * invalid input included), and the same shape with the HTTP status of a refusal that
+ * came before any method ran, its codes in `x-error-codes`.
+ */
+function jsonRpcReplies(codes: readonly ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = HTTP_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const refusals = Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      { ...JsonRpcReplySchema, description: list.join(', '), 'x-error-codes': list },
+    ]),
+  );
+  return { 200: JsonRpcReplySchema, ...refusals };
+}
+
 /** Registers `POST /api/json-rpc` in its own scope. */
 export function dtmJsonRpcRoutes(app: FastifyInstance, deps: DtmJsonRpcDeps): void {
   const table = methods(deps.service);
@@ -129,7 +152,16 @@ export function dtmJsonRpcRoutes(app: FastifyInstance, deps: DtmJsonRpcDeps): vo
 
     scope.post(
       '/api/json-rpc',
-      { ...requireRole(deps.authorize, 'client'), schema: { hide: true } },
+      {
+        ...requireRole(deps.authorize, 'client'),
+        schema: {
+          summary: "DTM's JSON-RPC 2.0 endpoint",
+          body: JsonRpcRequestSchema,
+          response: jsonRpcReplies(
+            [...CLIENT_ROUTE, ...WITH_BODY].filter((code) => code !== 'INVALID_REQUEST'),
+          ),
+        },
+      },
       async (request) => {
         const body = request.body as Record<string, unknown> | null;
         const id = idOf(body);

@@ -3,8 +3,10 @@
  * `dtm_result: "FAILURE"`; not finished with 425 and `ONGOING`; other errors with their
  * status and a `message` (older DTM clients read `dtm_result`, newer ones the status).
  */
-import type { TransactionSnapshot } from '@accord/core';
+import type { TSchema } from '@sinclair/typebox';
+import type { ErrorCode, TransactionSnapshot } from '@accord/core';
 import { AccordError, isTerminal, ValidationError } from '@accord/core';
+import { DtmFailureSchema, DtmFaultSchema, DtmOngoingSchema } from '@accord/core/schemas';
 import { HTTP_STATUS, toErrorReply } from '../error-mapping.js';
 
 /** DTM's success body. */
@@ -24,6 +26,38 @@ export function dtmFailure(message: string): AccordError {
 /** Not finished yet (425, `ONGOING`). */
 export function dtmOngoing(message: string): AccordError {
   return new AccordError('BRANCH_ONGOING', message);
+}
+
+/** The shape of DTM's error answer with `status`: ONGOING for 425, a bare message for 5xx. */
+export function dtmErrorSchema(status: number): TSchema {
+  if (status === HTTP_STATUS.BRANCH_ONGOING) return DtmOngoingSchema;
+  return status >= 500 ? DtmFaultSchema : DtmFailureSchema;
+}
+
+/**
+ * The response schemas of a DTM route: `success` as given, and for every status `codes`
+ * map to, DTM's error shape of that status with the codes in `x-error-codes` (the body
+ * carries no code: DTM's clients read the status and `dtm_result`).
+ *
+ * @example
+ * schema: { response: dtmReplies({ 200: DtmSuccessSchema }, [...CLIENT_ROUTE, 'BRANCH_FAILED']) }
+ */
+export function dtmReplies<S extends Record<number, TSchema>>(
+  success: S,
+  codes: readonly ErrorCode[],
+): S {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = HTTP_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const errors = Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      { ...dtmErrorSchema(status), description: list.join(', '), 'x-error-codes': list },
+    ]),
+  );
+  return { ...success, ...errors };
 }
 
 /** Maps any error to DTM's reply shape, keeping the native status of each error code. */

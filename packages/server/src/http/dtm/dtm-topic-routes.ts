@@ -12,9 +12,17 @@ import { ValidationError } from '@accord/core';
 import type { PendingHost, TargetPolicy } from '../../outbound/target-policy.js';
 import type { TopicChange, TopicRegistry } from '../../topics/topic-registry.js';
 import { TOPIC_LIMITS, topicNameProblem } from '../../topics/topic-registry.js';
+import {
+  DtmSubscribeSchema,
+  DtmSuccessSchema,
+  DtmTopicParamsSchema,
+  DtmUnsubscribeSchema,
+} from '@accord/core/schemas';
+import type { TSchema } from '@sinclair/typebox';
 import { requireRole, type Authorizer } from '../auth.js';
 import { checkUrlField } from '../create-request.js';
-import { DTM_SUCCESS, dtmFailure } from './dtm-reply.js';
+import { ADMIN_ROUTE, WITH_BODY } from '../replies.js';
+import { DTM_SUCCESS, dtmFailure, dtmReplies } from './dtm-reply.js';
 
 /** What the topic routes need. */
 export interface DtmTopicRoutesDeps {
@@ -64,7 +72,21 @@ function answer(change: TopicChange) {
 
 /** Registers the topic routes in the DTM scope (DTM's reply shapes). */
 export function dtmTopicRoutes(scope: FastifyInstance, deps: DtmTopicRoutesDeps): void {
-  const options = { ...requireRole(deps.authorize, 'admin'), schema: { hide: true } };
+  const admin = requireRole(deps.authorize, 'admin');
+  const codes = [...ADMIN_ROUTE, 'BRANCH_FAILED', 'STORE_UNAVAILABLE'] as const;
+  /** Route options: the fields in the query string (GET) or the JSON body (POST). */
+  const options = (summary: string, method: 'GET' | 'POST', fields: TSchema) => ({
+    ...admin,
+    schema: {
+      summary,
+      ...(method === 'GET' ? { querystring: fields } : { body: fields }),
+      response: dtmReplies({ 200: DtmSuccessSchema }, [
+        ...codes,
+        ...(method === 'POST' ? WITH_BODY : []),
+        'TARGET_FORBIDDEN',
+      ]),
+    },
+  });
 
   const subscribe = async (request: FastifyRequest) => {
     const fields = fieldsOf(request);
@@ -97,15 +119,38 @@ export function dtmTopicRoutes(scope: FastifyInstance, deps: DtmTopicRoutesDeps)
   };
 
   for (const method of ['GET', 'POST'] as const) {
-    scope.route({ method, url: `${BASE}/subscribe`, ...options, handler: subscribe });
-    scope.route({ method, url: `${BASE}/unsubscribe`, ...options, handler: unsubscribe });
+    scope.route({
+      method,
+      url: `${BASE}/subscribe`,
+      ...options('DTM: subscribe a URL to a topic', method, DtmSubscribeSchema),
+      handler: subscribe,
+    });
+    scope.route({
+      method,
+      url: `${BASE}/unsubscribe`,
+      ...options('DTM: unsubscribe a URL from a topic', method, DtmUnsubscribeSchema),
+      handler: unsubscribe,
+    });
   }
 
-  scope.delete<{ Params: { name: string } }>(`${BASE}/topic/:name`, options, async (request) => {
-    const topic = request.params.name;
-    const issues: FieldIssue[] = [];
-    checkTopic(topic, issues);
-    if (issues.length > 0) throw new ValidationError(issues);
-    return answer(await deps.topics.deleteTopic(topic));
-  });
+  const deleteTopic = {
+    ...admin,
+    schema: {
+      summary: 'DTM: delete a topic with its subscribers',
+      params: DtmTopicParamsSchema,
+      response: dtmReplies({ 200: DtmSuccessSchema }, [...codes, ...WITH_BODY, 'URI_TOO_LONG']),
+    },
+  };
+  scope.delete<{ Params: { name: string } }>(
+    `${BASE}/topic/:name`,
+    deleteTopic,
+    async (request) => {
+      const topic = request.params.name;
+      const issues: FieldIssue[] = [];
+      if (topic === '') issues.push({ path: '/topic', message: 'is required' });
+      checkTopic(topic, issues);
+      if (issues.length > 0) throw new ValidationError(issues);
+      return answer(await deps.topics.deleteTopic(topic));
+    },
+  );
 }

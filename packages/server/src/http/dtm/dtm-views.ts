@@ -1,6 +1,7 @@
 /**
  * Accord's transactions in DTM's shapes: the global record and branch rows as DTM's
- * `query` and `all` answer them (snake_case fields, DTM's status words, base64 data).
+ * `query` and `all` answer them (snake_case fields, DTM's status words, base64 data),
+ * typed by their schemas in @accord/core/schemas, so a field cannot drift from them.
  */
 import type {
   BranchOp,
@@ -10,10 +11,11 @@ import type {
   TransactionSnapshot,
 } from '@accord/core';
 import { CHECK_BRANCH_ID } from '@accord/core';
+import type { DtmBranch, DtmTransaction } from '@accord/core/schemas';
 import { DTM_CHECK } from '../../outbound/dtm-convention.js';
 
 /** DTM's word for each global status (`succeed`, not `succeeded`). */
-export const DTM_STATUS: Readonly<Record<GlobalStatus, string>> = {
+export const DTM_STATUS: Readonly<Record<GlobalStatus, DtmTransaction['status']>> = {
   prepared: 'prepared',
   submitted: 'submitted',
   aborting: 'aborting',
@@ -26,7 +28,7 @@ export function statusFromDtm(word: string): GlobalStatus | undefined {
   return (Object.keys(DTM_STATUS) as GlobalStatus[]).find((s) => DTM_STATUS[s] === word);
 }
 
-const BRANCH_STATUS: Readonly<Record<OpStatus, string>> = {
+const BRANCH_STATUS: Readonly<Record<OpStatus, DtmBranch['status']>> = {
   pending: 'prepared',
   succeeded: 'succeed',
   failed: 'failed',
@@ -61,7 +63,7 @@ function customDataOf(tx: TransactionRecord, ops: readonly BranchOp[]): string |
 }
 
 /** The global record as DTM's `query` and `all` show it. */
-export function dtmTransaction(snapshot: TransactionSnapshot) {
+export function dtmTransaction(snapshot: TransactionSnapshot): DtmTransaction {
   const { tx, ops } = snapshot;
   const { steps, payloads } = stepsOf(ops);
   const { options } = tx;
@@ -71,7 +73,7 @@ export function dtmTransaction(snapshot: TransactionSnapshot) {
     status: DTM_STATUS[tx.status],
     ...(steps.length > 0 ? { steps, payloads } : {}),
     query_prepared: tx.checkUrl ?? undefined,
-    protocol: 'http',
+    protocol: 'http' as const,
     create_time: iso(tx.createdAt),
     update_time: iso(tx.updatedAt),
     finish_time: tx.status === 'succeeded' ? iso(tx.finishedAt) : undefined,
@@ -91,7 +93,7 @@ export function dtmTransaction(snapshot: TransactionSnapshot) {
 }
 
 /** One branch op as a DTM branch row; the msg check-back shows as DTM's `00`/`msg`. */
-export function dtmBranch(gid: string, op: BranchOp) {
+export function dtmBranch(gid: string, op: BranchOp): DtmBranch {
   const check = op.branchId === CHECK_BRANCH_ID && op.op === 'check';
   return {
     gid,
@@ -107,7 +109,7 @@ export function dtmBranch(gid: string, op: BranchOp) {
 }
 
 /** The branch rows of a transaction, in registration order. */
-export function dtmBranches(snapshot: TransactionSnapshot) {
+export function dtmBranches(snapshot: TransactionSnapshot): DtmBranch[] {
   return [...snapshot.ops]
     .sort((a, b) => a.seq - b.seq)
     .map((op) => dtmBranch(snapshot.tx.gid, op));

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TransactionSnapshot } from '@accord/core';
-import { LinkOutcomesSchema, NoContentSchema } from '@accord/core/schemas';
+import { LinkOutcomesSchema, NoContentSchema, tccRestRequestSchema } from '@accord/core/schemas';
 import type { Engine } from '../../engine/engine.js';
 import type { RoundTrips } from '../../outbound/round-trips.js';
 import type { ParticipantLink } from '../../outbound/tcc-rest-calls.js';
@@ -39,28 +39,15 @@ export interface TccRestRoutesDeps {
 /** The media type of the coordinator's requests. */
 export const TCC_JSON = 'application/tcc+json';
 
-function bodySchema(maxLinks: number) {
-  return {
-    type: 'object',
-    required: ['participantLinks'],
-    properties: {
-      participantLinks: {
-        type: 'array',
-        minItems: 1,
-        maxItems: maxLinks,
-        items: { type: 'object', maxProperties: 16 },
-      },
-    },
-  } as const;
-}
-
 /** Registers the two coordinator routes. */
 export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): void {
   const { engine } = deps;
   const options = {
     ...requireRole(deps.authorize, 'client'),
     schema: {
-      body: bodySchema(deps.maxSteps),
+      summary: 'TCC for REST: confirm or cancel a list of participant links',
+      consumes: [TCC_JSON],
+      body: tccRestRequestSchema(deps.maxSteps),
       response: replies(
         {
           204: { ...NoContentSchema, description: 'Every link ended as asked' },
