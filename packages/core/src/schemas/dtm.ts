@@ -20,8 +20,22 @@ function nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()]);
 }
 
-/** A duration in whole seconds; 0 or null: the default. */
-const Seconds = nullable(Type.Integer({ minimum: 0 }));
+/**
+ * The largest value of DTM's fields in seconds (and of `retry_limit`): the native limits
+ * of the options they become (`timeoutMs`, `requestTimeoutMs`, `retry.firstDelayMs`,
+ * `retry.maxAttempts`).
+ */
+export const DTM_LIMITS = {
+  timeout_to_fail: 2_592_000,
+  request_timeout: 600,
+  retry_interval: 3_600,
+  retry_limit: 1_000_000,
+} as const;
+
+/** A duration in whole seconds up to `maximum`; 0 or null: the default. */
+function seconds(maximum: number) {
+  return nullable(Type.Integer({ minimum: 0, maximum }));
+}
 
 /**
  * A DTM gid (from `newGid`, or the client's own), under the native rules: a DTM
@@ -57,10 +71,10 @@ export function dtmTransBodySchema(maxSteps: number) {
       ),
       query_prepared: Type.Optional(Type.String({ maxLength: 2048 })),
       wait_result: Type.Optional(Type.Boolean()),
-      timeout_to_fail: Type.Optional(Seconds),
-      request_timeout: Type.Optional(Seconds),
-      retry_interval: Type.Optional(Seconds),
-      retry_limit: Type.Optional(Type.Integer({ minimum: 0 })),
+      timeout_to_fail: Type.Optional(seconds(DTM_LIMITS.timeout_to_fail)),
+      request_timeout: Type.Optional(seconds(DTM_LIMITS.request_timeout)),
+      retry_interval: Type.Optional(seconds(DTM_LIMITS.retry_interval)),
+      retry_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: DTM_LIMITS.retry_limit })),
       branch_headers: Type.Optional(nullable(stringMap(Type.String({ maxLength: 1024 }), 32))),
       rollback_reason: Type.Optional(Type.String({ maxLength: 1024 })),
       concurrent: Type.Optional(Type.Boolean()),

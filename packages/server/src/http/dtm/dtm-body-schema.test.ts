@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { ValidationError } from '@accord/core';
-import { dtmTransBodySchema } from '@accord/core/schemas';
+import {
+  DTM_LIMITS,
+  dtmTransBodySchema,
+  RetryOptionsSchema,
+  TransactionOptionsInputSchema,
+} from '@accord/core/schemas';
 import { toDtmCreate } from './dtm-body.js';
 
 const A = 'http://127.0.0.1:1/a';
@@ -80,12 +85,26 @@ const WRONG_TYPES: Record<string, Record<string, unknown>> = {
   'seconds in text': { gid: 'g', trans_type: 'saga', retry_interval: '5' },
   'negative retry_limit': { gid: 'g', trans_type: 'saga', retry_limit: -1 },
   'retry_limit null': { gid: 'g', trans_type: 'saga', retry_limit: null },
+  'retry_limit too big': { gid: 'g', trans_type: 'saga', retry_limit: 1_000_001 },
+  // Once stored as an infinite timeout (found by the fuzzer).
+  'seconds past the native limit': { gid: 'g', trans_type: 'saga', request_timeout: 1e308 },
+  'timeout past the native limit': { gid: 'g', trans_type: 'saga', timeout_to_fail: 2_592_001 },
   'header not a string': { gid: 'g', trans_type: 'saga', branch_headers: { a: 1 } },
   'query_prepared not text': { gid: 'g', trans_type: 'msg', query_prepared: 1 },
   'rollback_reason not text': { gid: 'g', trans_type: 'saga', rollback_reason: false },
 };
 
 describe('the DTM transaction body: schema and translation agree', () => {
+  it('limits each field as the native option it becomes', () => {
+    const options = TransactionOptionsInputSchema.properties;
+    const retry = RetryOptionsSchema.properties;
+    const timeout = options.timeoutMs.anyOf[0] as { maximum: number };
+    assert.equal(DTM_LIMITS.timeout_to_fail * 1000, timeout.maximum);
+    assert.equal(DTM_LIMITS.request_timeout * 1000, options.requestTimeoutMs.maximum);
+    assert.equal(DTM_LIMITS.retry_interval * 1000, retry.firstDelayMs.maximum);
+    assert.equal(DTM_LIMITS.retry_limit, retry.maxAttempts.maximum);
+  });
+
   for (const [name, body] of Object.entries(SENT_BY_DTM)) {
     it(`both accept: ${name}`, () => {
       assert.ok(validate(body), JSON.stringify(validate.errors));

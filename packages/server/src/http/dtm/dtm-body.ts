@@ -5,7 +5,7 @@
  */
 import type { CreateTransactionRequest, FieldIssue, Mode } from '@accord/core';
 import { ValidationError } from '@accord/core';
-import { ID_PATTERN } from '@accord/core/schemas';
+import { DTM_LIMITS, ID_PATTERN } from '@accord/core/schemas';
 
 /** The transaction body of DTM's HTTP API, as far as Accord reads it. */
 export interface DtmTransBody {
@@ -64,10 +64,15 @@ function isStringMap(value: unknown): value is Record<string, string> {
   );
 }
 
-function seconds(value: unknown, path: string, issues: FieldIssue[]): number | undefined {
+function seconds(
+  value: unknown,
+  field: 'timeout_to_fail' | 'request_timeout' | 'retry_interval',
+  issues: FieldIssue[],
+): number | undefined {
   if (value === undefined || value === null || value === 0) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    issues.push({ path, message: 'must be a whole number of seconds' });
+  const max = DTM_LIMITS[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    issues.push({ path: `/${field}`, message: `must be a whole number of seconds up to ${max}` });
     return undefined;
   }
   return value * SECONDS;
@@ -175,12 +180,21 @@ export function toDtmCreate(body: DtmTransBody, maxDelayMs: number): DtmCreate {
     concurrent && custom.orders !== undefined
       ? dependencies(custom.orders, steps.length, issues)
       : new Map<number, string[]>();
-  const timeoutMs = seconds(body.timeout_to_fail, '/timeout_to_fail', issues);
-  const requestTimeoutMs = seconds(body.request_timeout, '/request_timeout', issues);
-  const intervalMs = seconds(body.retry_interval, '/retry_interval', issues);
+  const timeoutMs = seconds(body.timeout_to_fail, 'timeout_to_fail', issues);
+  const requestTimeoutMs = seconds(body.request_timeout, 'request_timeout', issues);
+  const intervalMs = seconds(body.retry_interval, 'retry_interval', issues);
   const limit = body.retry_limit;
-  if (limit !== undefined && limit !== 0 && (!Number.isInteger(limit) || (limit as number) < 1)) {
-    issues.push({ path: '/retry_limit', message: 'must be a positive whole number' });
+  if (
+    limit !== undefined &&
+    limit !== 0 &&
+    (!Number.isInteger(limit) ||
+      (limit as number) < 1 ||
+      (limit as number) > DTM_LIMITS.retry_limit)
+  ) {
+    issues.push({
+      path: '/retry_limit',
+      message: `must be a whole number from 1 to ${DTM_LIMITS.retry_limit}`,
+    });
   }
   const headers = body.branch_headers ?? {};
   if (!isStringMap(headers)) {
