@@ -85,11 +85,11 @@ describe('DTM body translation', () => {
     assert.equal(msg('{"delay":0}').body.options?.delayMs, undefined);
     assert.deepEqual(
       issuesOf(() => msg('{"delay":1.5}')),
-      ['/custom_data/delay: must be a whole number of seconds'],
+      ['/custom_data/delay: must be a whole number of seconds up to 2592000'],
     );
     assert.deepEqual(
       issuesOf(() => msg('{"delay":"10"}')),
-      ['/custom_data/delay: must be a whole number of seconds'],
+      ['/custom_data/delay: must be a whole number of seconds up to 2592000'],
     );
   });
 

@@ -4,7 +4,7 @@
  * (URLs, outbound policy, the step graph) happen afterwards in `toNewTransaction`.
  */
 import type { CreateTransactionRequest, FieldIssue, Mode } from '@accord/core';
-import { ValidationError } from '@accord/core';
+import { MAX_DELIVERY_DELAY_MS, ValidationError } from '@accord/core';
 import { DTM_LIMITS, ID_PATTERN } from '@accord/core/schemas';
 
 /** The transaction body of DTM's HTTP API, as far as Accord reads it. */
@@ -66,13 +66,13 @@ function isStringMap(value: unknown): value is Record<string, string> {
 
 function seconds(
   value: unknown,
-  field: 'timeout_to_fail' | 'request_timeout' | 'retry_interval',
+  path: string,
+  max: number,
   issues: FieldIssue[],
 ): number | undefined {
   if (value === undefined || value === null || value === 0) return undefined;
-  const max = DTM_LIMITS[field];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    issues.push({ path: `/${field}`, message: `must be a whole number of seconds up to ${max}` });
+    issues.push({ path, message: `must be a whole number of seconds up to ${max}` });
     return undefined;
   }
   return value * SECONDS;
@@ -174,15 +174,35 @@ export function toDtmCreate(body: DtmTransBody, maxDelayMs: number): DtmCreate {
   const { steps, payloads } = readSteps(body, issues);
   const custom = customData(body.custom_data, issues);
   // msg: delivery due this many seconds after the submit (DTM's delayed message).
-  const delayMs = seconds(custom.delay, '/custom_data/delay', issues);
+  const delayMs = seconds(
+    custom.delay,
+    '/custom_data/delay',
+    MAX_DELIVERY_DELAY_MS / SECONDS,
+    issues,
+  );
   const concurrent = body.concurrent === true || custom.concurrent === true;
   const deps =
     concurrent && custom.orders !== undefined
       ? dependencies(custom.orders, steps.length, issues)
       : new Map<number, string[]>();
-  const timeoutMs = seconds(body.timeout_to_fail, 'timeout_to_fail', issues);
-  const requestTimeoutMs = seconds(body.request_timeout, 'request_timeout', issues);
-  const intervalMs = seconds(body.retry_interval, 'retry_interval', issues);
+  const timeoutMs = seconds(
+    body.timeout_to_fail,
+    '/timeout_to_fail',
+    DTM_LIMITS.timeout_to_fail,
+    issues,
+  );
+  const requestTimeoutMs = seconds(
+    body.request_timeout,
+    '/request_timeout',
+    DTM_LIMITS.request_timeout,
+    issues,
+  );
+  const intervalMs = seconds(
+    body.retry_interval,
+    '/retry_interval',
+    DTM_LIMITS.retry_interval,
+    issues,
+  );
   const limit = body.retry_limit;
   if (
     limit !== undefined &&
