@@ -26,6 +26,28 @@ export const BY_GID: readonly ErrorCode[] = [
 ];
 
 /**
+ * The error replies of `codes`, one per HTTP status they map to, each in the shape
+ * `shapeOf(status)` gives with its codes listed (`description` and `x-error-codes`, which
+ * the OpenAPI document carries on the response).
+ */
+export function errorReplies(
+  codes: readonly ErrorCode[],
+  shapeOf: (status: number) => TSchema,
+): Record<number, TSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = HTTP_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      { ...shapeOf(status), description: list.join(', '), 'x-error-codes': list },
+    ]),
+  );
+}
+
+/**
  * The response schemas of a route: `success` as given, and one entry per status of
  * `codes`, the error shape with those codes listed in `x-error-codes` (the OpenAPI
  * document carries them on the response).
@@ -37,16 +59,6 @@ export function replies<S extends Record<number, TSchema>>(
   success: S,
   codes: readonly ErrorCode[],
 ): S & Record<ErrorStatus, typeof ErrorBodySchema> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
-    const status = HTTP_STATUS[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const errors = Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      status,
-      { ...ErrorBodySchema, description: list.join(', '), 'x-error-codes': list },
-    ]),
-  );
+  const errors = errorReplies(codes, () => ErrorBodySchema);
   return { ...success, ...errors } as unknown as S & Record<ErrorStatus, typeof ErrorBodySchema>;
 }

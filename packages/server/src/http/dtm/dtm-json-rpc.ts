@@ -15,8 +15,8 @@ import type { ErrorCode } from '@accord/core';
 import { AccordError, ValidationError } from '@accord/core';
 import { JsonRpcReplySchema, JsonRpcRequestSchema } from '@accord/core/schemas';
 import { requireRole, type Authorizer } from '../auth.js';
-import { HTTP_STATUS, toErrorReply } from '../error-mapping.js';
-import { CLIENT_ROUTE, WITH_BODY } from '../replies.js';
+import { toErrorReply } from '../error-mapping.js';
+import { CLIENT_ROUTE, errorReplies, WITH_BODY } from '../replies.js';
 import type { DtmTransBody } from './dtm-body.js';
 import type { DtmService } from './dtm-service.js';
 
@@ -126,18 +126,7 @@ function idOf(body: unknown): string | number | null {
  * came before any method ran, its codes in `x-error-codes`.
  */
 function jsonRpcReplies(codes: readonly ErrorCode[]) {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
-    const status = HTTP_STATUS[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const refusals = Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      status,
-      { ...JsonRpcReplySchema, description: list.join(', '), 'x-error-codes': list },
-    ]),
-  );
-  return { 200: JsonRpcReplySchema, ...refusals };
+  return { 200: JsonRpcReplySchema, ...errorReplies(codes, () => JsonRpcReplySchema) };
 }
 
 /** Registers `POST /api/json-rpc` in its own scope. */

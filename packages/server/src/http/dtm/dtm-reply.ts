@@ -8,6 +8,7 @@ import type { ErrorCode, TransactionSnapshot } from '@accord/core';
 import { AccordError, isTerminal, ValidationError } from '@accord/core';
 import { DtmFailureSchema, DtmFaultSchema, DtmOngoingSchema } from '@accord/core/schemas';
 import { HTTP_STATUS, toErrorReply } from '../error-mapping.js';
+import { errorReplies } from '../replies.js';
 
 /** DTM's success body. */
 export const DTM_SUCCESS = { dtm_result: 'SUCCESS' } as const;
@@ -46,18 +47,7 @@ export function dtmReplies<S extends Record<number, TSchema>>(
   success: S,
   codes: readonly ErrorCode[],
 ): S {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
-    const status = HTTP_STATUS[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const errors = Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      status,
-      { ...dtmErrorSchema(status), description: list.join(', '), 'x-error-codes': list },
-    ]),
-  );
-  return { ...success, ...errors };
+  return { ...success, ...errorReplies(codes, dtmErrorSchema) };
 }
 
 /** Maps any error to DTM's reply shape, keeping the native status of each error code. */
