@@ -166,6 +166,20 @@ export const DtmVersionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** DTM's word for a global status (named, so reports show it in one order). */
+export type DtmGlobalStatus = 'prepared' | 'submitted' | 'aborting' | 'succeed' | 'failed';
+const GLOBAL_STATUSES: readonly DtmGlobalStatus[] = [
+  'prepared',
+  'submitted',
+  'aborting',
+  'succeed',
+  'failed',
+];
+
+/** DTM's word for a branch status. */
+export type DtmBranchStatus = 'prepared' | 'succeed' | 'failed';
+const BRANCH_STATUSES: readonly DtmBranchStatus[] = ['prepared', 'succeed', 'failed'];
+
 const Time = Type.String({ format: 'date-time' });
 
 /** A transaction as DTM's `query` and `all` show it (seconds, DTM's status words). */
@@ -173,7 +187,7 @@ export const DtmTransactionSchema = Type.Object(
   {
     gid: Type.String(),
     trans_type: stringEnum(MODES),
-    status: stringEnum(['prepared', 'submitted', 'aborting', 'succeed', 'failed'] as const),
+    status: stringEnum<readonly DtmGlobalStatus[]>(GLOBAL_STATUSES),
     steps: Type.Optional(
       Type.Array(
         Type.Object(
@@ -214,7 +228,7 @@ export const DtmBranchSchema = Type.Object(
     bin_data: Type.Optional(Type.String({ contentEncoding: 'base64' })),
     branch_id: Type.String(),
     op: Type.String(),
-    status: stringEnum(['prepared', 'succeed', 'failed'] as const),
+    status: stringEnum<readonly DtmBranchStatus[]>(BRANCH_STATUSES),
     update_time: Type.Optional(Time),
     finish_time: Type.Optional(Time),
     rollback_time: Type.Optional(Time),
