@@ -1,10 +1,15 @@
 /**
  * Cold start: how much CPU `accord serve` spends before it can serve. Each run starts a
- * fresh coordinator (new SQLite data dir, nothing cached by the process), polls
- * `/readyz` until it first answers 200, and at that moment reads the child's CPU time
- * (user + system, from /proc/<pid>/stat) and the wall time since the spawn. CPU time is
- * the figure to compare across machines and loads; wall time also counts waiting for
- * the CPU on a busy machine.
+ * fresh coordinator through the `accord` bin (new SQLite data dir), polls `/readyz` until
+ * it first answers 200, and at that moment reads the child's CPU time (user + system,
+ * from /proc/<pid>/stat) and the wall time since the spawn. CPU time is the figure to
+ * compare across machines and loads; wall time also counts waiting for the CPU on a busy
+ * machine.
+ *
+ * Measured in the same run, interleaved: Node's own start (`node -e ''`: the CPU it
+ * reports at the end of its script) and a bare `node:http` server, for scale; and the
+ * coordinator started from the compiled modules (dist/cli/main.js) instead of the bundle
+ * the bin runs, to show what the bundle saves.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,10 +19,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './coordinator-process.js';
 
-const CLI = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../packages/server/bin/accord.js', import.meta.url));
+const UNBUNDLED = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 /** The raw baseline: Node and an HTTP server that answers 200, nothing else. */
 const RAW_SERVER = `require('node:http').createServer((q, s) => s.end('{}')).listen(+process.env.ACCORD_PORT, '127.0.0.1')`;
+/** `node -e ''`, telling its own CPU at the end of the script (nothing is left to run). */
+const EMPTY_NODE = `const usage = process.cpuUsage(); process.stdout.write(JSON.stringify(usage))`;
 const POLL_MS = 5;
 
 /** Median and range of one quantity over the runs, ms. */
@@ -41,10 +49,16 @@ export interface ColdStartResult {
   readonly rawCpuMs: Spread | null;
   /** The raw baseline's wall time until it answered. */
   readonly rawWallMs: Spread;
+  /** CPU of `node -e ''`: Node's own start on this machine, now. */
+  readonly nodeCpuMs: Spread;
+  /** Median CPU of the coordinator over median CPU of `node -e ''`; null off Linux. */
+  readonly cpuRatioToNode: number | null;
+  /** CPU of the coordinator started from dist/cli/main.js (no bundle); null off Linux. */
+  readonly unbundledCpuMs: Spread | null;
 }
 
-/** What one cold start spawns: the coordinator, or the raw baseline. */
-type Subject = 'accord' | 'raw';
+/** What one cold start spawns: the coordinator (bin or compiled modules), or a baseline. */
+type Subject = 'accord' | 'unbundled' | 'raw';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ), or null without /proc. */
 function clockTicks(): number | null {
@@ -102,7 +116,8 @@ async function coldStartOnce(
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-cold-'));
   const port = await freePort();
   const started = performance.now();
-  const args = subject === 'accord' ? [CLI, 'serve'] : ['-e', RAW_SERVER];
+  const args =
+    subject === 'raw' ? ['-e', RAW_SERVER] : [subject === 'accord' ? BIN : UNBUNDLED, 'serve'];
   const child = spawn(process.execPath, args, {
     env: childEnv(port, dataDir),
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -137,6 +152,19 @@ async function coldStartOnce(
   }
 }
 
+/** CPU ms of one `node -e ''`, as the child reports it at the end of its script. */
+async function emptyNodeOnce(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', EMPTY_NODE], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`node -e '' exited with ${code}`);
+  const usage = JSON.parse(out) as { user: number; system: number };
+  return (usage.user + usage.system) / 1000;
+}
+
 /**
  * Starts `accord serve` on SQLite `runs` times, one after another.
  *
@@ -151,20 +179,29 @@ export async function measureColdStart(
   const ticks = clockTicks();
   const samples: [number | null, number][] = [];
   const raw: [number | null, number][] = [];
+  const unbundled: [number | null, number][] = [];
+  const node: number[] = [];
   for (let i = 0; i < runs; i++) {
+    node.push(await emptyNodeOnce());
     raw.push(await coldStartOnce('raw', ticks));
+    unbundled.push(await coldStartOnce('unbundled', ticks));
     const [cpu, wall] = await coldStartOnce('accord', ticks);
     samples.push([cpu, wall]);
     onRun(i + 1, cpu, wall);
   }
+  const cpuMs = cpuSpread(samples);
+  const nodeCpuMs = spread(node);
   return {
     runs,
     store: 'sqlite',
-    cpuMs: cpuSpread(samples),
+    cpuMs,
     wallMs: spread(samples.map(([, w]) => w)),
     samples,
     rawCpuMs: cpuSpread(raw),
     rawWallMs: spread(raw.map(([, w]) => w)),
+    nodeCpuMs,
+    cpuRatioToNode: cpuMs && nodeCpuMs.median > 0 ? cpuMs.median / nodeCpuMs.median : null,
+    unbundledCpuMs: cpuSpread(unbundled),
   };
 }
 
@@ -181,9 +218,13 @@ export function formatColdStart(result: ColdStartResult): string {
   const raw = result.rawCpuMs
     ? `raw node:http server: CPU ${show(result.rawCpuMs)}, wall ${show(result.rawWallMs)}`
     : `raw node:http server: wall ${show(result.rawWallMs)}`;
-  const added =
-    result.cpuMs && result.rawCpuMs
-      ? `; Accord adds ${(result.cpuMs.median - result.rawCpuMs.median).toFixed(0)} ms of CPU to Node's own start`
-      : '';
-  return `cold start (accord serve on ${result.store}, ${result.runs} runs, until /readyz answers): ${cpu}; wall ${show(result.wallMs)}\n  ${raw}${added}`;
+  const node = `node -e '': CPU ${show(result.nodeCpuMs)}`;
+  const ratio =
+    result.cpuRatioToNode === null
+      ? ''
+      : `; accord serve = ${result.cpuRatioToNode.toFixed(1)} × node -e ''`;
+  const unbundled = result.unbundledCpuMs
+    ? `\n  without the bundle (dist/cli/main.js): CPU ${show(result.unbundledCpuMs)}`
+    : '';
+  return `cold start (accord serve on ${result.store}, ${result.runs} runs, until /readyz answers): ${cpu}; wall ${show(result.wallMs)}\n  ${node}${ratio}\n  ${raw}${unbundled}`;
 }
