@@ -3,6 +3,8 @@
  * a conflict named with its holder, released when the transaction ends.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@accord/testkit';
 import { loadConfig } from '../config/config.js';
@@ -19,10 +21,19 @@ interface Reply {
 
 describe('at branches and their row locks', () => {
   let server: RunningServer;
+  let participant: Server;
+  let participantUrl = '';
+  const calls: string[] = [];
   const dir = tempDir('accord-at-');
   const auth = { authorization: `Bearer ${CLIENT}` };
 
   before(async () => {
+    participant = createServer((req, res) => {
+      calls.push(`${String(req.headers['accord-gid'])}:${String(req.headers['accord-op'])}`);
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => participant.listen(0, '127.0.0.1', resolve));
+    participantUrl = `http://127.0.0.1:${(participant.address() as AddressInfo).port}/at`;
     server = await startServer(
       loadConfig(
         {},
@@ -38,6 +49,7 @@ describe('at branches and their row locks', () => {
   });
   after(async () => {
     await server.close();
+    await new Promise<void>((resolve) => participant.close(() => resolve()));
     dir.remove();
   });
 
@@ -49,6 +61,16 @@ describe('at branches and their row locks', () => {
       headers: auth,
     });
     return { status: res.statusCode, json: res.json<Reply>() };
+  }
+
+  /** Waits (up to 20 s) for the transaction to end; its final status. */
+  async function terminalStatus(gid: string): Promise<string> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const status = (await server.store.get(gid))?.tx.status ?? 'missing';
+      if (status === 'succeeded' || status === 'failed' || Date.now() > deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   const branch = (branchId: string, lockKeys: string[]) => ({
@@ -144,4 +166,24 @@ describe('at branches and their row locks', () => {
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json.error), /lockKeys\/0/);
   });
+
+  for (const end of ['submit', 'abort'] as const) {
+    it(`releases the locks once the branches are done after ${end === 'submit' ? 'a submit' : 'an abort'}`, async () => {
+      const gid = `at-${end}`;
+      assert.equal((await post('/v1/transactions', { gid, mode: 'at' })).status, 201);
+      const keys = [`pg:stock:${end}`];
+      const registered = await post(`/v1/transactions/${gid}/branches`, {
+        ...branch('b1', keys),
+        commit: participantUrl,
+        rollback: participantUrl,
+      });
+      assert.equal(registered.status, 200, JSON.stringify(registered.json));
+      const ended = await post(`/v1/transactions/${gid}/${end}`, {});
+      assert.equal(ended.status, 200, JSON.stringify(ended.json));
+      const status = await terminalStatus(gid);
+      assert.equal(status, end === 'submit' ? 'succeeded' : 'failed');
+      assert.ok(calls.includes(`${gid}:${end === 'submit' ? 'commit' : 'rollback'}`));
+      assert.deepEqual(await server.store.locks.heldBy(gid), []);
+    });
+  }
 });
