@@ -26,6 +26,10 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'A branch with this id is already registered with a different body.',
   },
+  LOCK_CONFLICT: {
+    retryable: true,
+    summary: 'A row lock of an at branch is held by another open transaction.',
+  },
   TARGET_FORBIDDEN: {
     retryable: false,
     summary: 'A branch URL points at an address the outbound policy denies.',

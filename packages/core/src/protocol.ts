@@ -6,11 +6,13 @@
 /**
  * How a global transaction coordinates its branches. `notify` is a best-effort
  * notification: one delivery retried on a schedule, never compensated. `tcc-rest` is
- * TCC for REST: participant links confirmed with `PUT` or cancelled with `DELETE`.
+ * TCC for REST: participant links confirmed with `PUT` or cancelled with `DELETE`. `at` is
+ * automatic compensation (Seata's AT): branches register the rows they changed as global
+ * row locks, and phase two forgets (`commit`) or restores (`rollback`) their undo images.
  */
-export type Mode = 'saga' | 'tcc' | 'xa' | 'msg' | 'notify' | 'tcc-rest';
+export type Mode = 'saga' | 'tcc' | 'xa' | 'msg' | 'notify' | 'tcc-rest' | 'at';
 /** Every mode, in a fixed order (for validation and docs). */
-export const MODES: readonly Mode[] = ['saga', 'tcc', 'xa', 'msg', 'notify', 'tcc-rest'];
+export const MODES: readonly Mode[] = ['saga', 'tcc', 'xa', 'msg', 'notify', 'tcc-rest', 'at'];
 
 /**
  * Lifecycle of a global transaction. `prepared` (tcc/msg open) → `submitted` (forward work)

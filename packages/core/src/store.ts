@@ -7,6 +7,7 @@ import type {
   TransactionSnapshot,
 } from './protocol.js';
 import type { KeyValueStore } from './key-value.js';
+import type { RowLockStore } from './row-locks.js';
 
 /**
  * What a store backend can do natively. Behaviour never branches on a backend's name;
@@ -43,6 +44,11 @@ export interface TransactionWrite {
   readonly attempts: readonly AttemptRecord[];
   /** Give up the lease with this write (lease owner cleared, expiry 0). */
   readonly release: boolean;
+  /**
+   * The write ends a transaction that holds row locks: release them all, in the same
+   * store transaction where the backend has one (see {@link Store.locks}).
+   */
+  readonly releaseLocks?: boolean;
 }
 
 /** A new transaction and its ops, to insert (see {@link Store.commit}). */
@@ -127,6 +133,9 @@ export interface Store {
    */
   readonly kv: KeyValueStore;
 
+  /** Global row locks of at-mode transactions. */
+  readonly locks: RowLockStore;
+
   /** Applies pending schema migrations; safe to call from several instances at once. */
   migrate(): Promise<void>;
 
@@ -202,8 +211,8 @@ export interface Store {
   countParked(): Promise<number>;
 
   /**
-   * Retention: deletes up to `limit` terminal transactions (with their ops and history)
-   * that finished before `finishedBefore`, oldest first; returns how many. Safe to run
+   * Retention: deletes up to `limit` terminal transactions (with their ops, history and
+   * any row locks left) that finished before `finishedBefore`, oldest first; returns how many. Safe to run
    * from several instances at once.
    */
   purgeTerminal(finishedBefore: number, limit: number): Promise<number>;

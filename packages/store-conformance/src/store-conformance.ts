@@ -12,6 +12,7 @@ import { keyValueCases } from './kv-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
+import { lockCases } from './lock-cases.js';
 import { recordCases } from './records-cases.js';
 import { retentionCases } from './retention-cases.js';
 
@@ -42,5 +43,6 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
     describe('key-value entries', () => keyValueCases(open));
+    describe('row locks', () => lockCases(open));
   });
 }

@@ -62,6 +62,12 @@ export interface ModeRules {
    * nobody waits on (msg steps, notifications) become due a while after the submit.
    */
   readonly delaysDelivery: boolean;
+  /**
+   * Whether branches take global row locks (`resource:table:pk` keys) when they register,
+   * held until the transaction ends (at mode), so two open transactions never change
+   * the same row.
+   */
+  readonly holdsRowLocks: boolean;
 }
 
 const RULES: Readonly<Record<Mode, ModeRules>> = {
@@ -82,6 +88,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: false,
     calling: 'accord',
     delaysDelivery: false,
+    holdsRowLocks: false,
   },
   tcc: {
     forward: 'confirm',
@@ -100,6 +107,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: false,
     calling: 'accord',
     delaysDelivery: false,
+    holdsRowLocks: false,
   },
   xa: {
     forward: 'commit',
@@ -118,6 +126,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: false,
     calling: 'accord',
     delaysDelivery: false,
+    holdsRowLocks: false,
   },
   msg: {
     forward: 'action',
@@ -136,6 +145,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: false,
     calling: 'accord',
     delaysDelivery: true,
+    holdsRowLocks: false,
   },
   notify: {
     forward: 'action',
@@ -154,6 +164,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: false,
     calling: 'accord',
     delaysDelivery: true,
+    holdsRowLocks: false,
   },
   'tcc-rest': {
     forward: 'confirm',
@@ -172,6 +183,26 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     forwardGone: true,
     calling: 'tcc-rest',
     delaysDelivery: false,
+    holdsRowLocks: false,
+  },
+  at: {
+    forward: 'commit',
+    backward: 'rollback',
+    startsPrepared: true,
+    registersBranches: true,
+    onPreparedTimeout: 'abort',
+    abortTo: 'aborting',
+    forwardRefusable: false,
+    onExhausted: 'park',
+    createdThrough: 'transactions',
+    stepsCompensate: false,
+    backwardOrder: 'all-at-once',
+    deadlineWhileSubmitted: false,
+    allowsBrokerTargets: false,
+    forwardGone: false,
+    calling: 'accord',
+    delaysDelivery: false,
+    holdsRowLocks: true,
   },
 };
 
@@ -190,7 +221,7 @@ export function modesWhere(has: (rules: ModeRules) => boolean): Mode[] {
   return (Object.keys(RULES) as Mode[]).filter((mode) => has(RULES[mode]));
 }
 
-/** The two ops a registered branch of a tcc or xa transaction carries, forward first. */
+/** The two ops a registered branch of a tcc, xa or at transaction carries, forward first. */
 export function registeredOps(mode: Mode): readonly [OpName, OpName] | null {
   const rules = RULES[mode];
   if (!rules.registersBranches || rules.backward === null) return null;

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { MAX_DELIVERY_DELAY_MS } from '../delivery-delay.js';
 import { MODES } from '../protocol.js';
+import { MAX_LOCK_KEY_LENGTH, MAX_LOCK_KEYS } from '../row-locks.js';
 import {
   BranchIdField,
   CLOSED,
@@ -200,6 +201,36 @@ export const XaBranchRequestSchema = Type.Object(
 /** An xa branch registration. */
 export type XaBranchRequest = Static<typeof XaBranchRequestSchema>;
 
+/** The global row locks an at branch takes: `resource:table:pk` keys. */
+export const LockKeysField = Type.Array(
+  Type.String({
+    minLength: 5,
+    maxLength: MAX_LOCK_KEY_LENGTH,
+    pattern: '^[^:]+:[^:]+:.+$',
+    description: '`resource:table:pk`; the resource and table contain no `:`.',
+  }),
+  { maxItems: MAX_LOCK_KEYS },
+);
+
+/**
+ * Body of `POST /v1/transactions/{gid}/branches` for an at branch: an xa-shaped
+ * registration with the row locks its local transaction needs.
+ *
+ * @example
+ * const b: AtBranchRequest = {
+ *   branchId: '01',
+ *   commit: 'http://x/commit',
+ *   rollback: 'http://x/rollback',
+ *   lockKeys: ['orders-db:stock:42'],
+ * };
+ */
+export const AtBranchRequestSchema = Type.Object(
+  { ...XaBranchRequestSchema.properties, lockKeys: Type.Optional(LockKeysField) },
+  CLOSED,
+);
+/** An at branch registration. */
+export type AtBranchRequest = Static<typeof AtBranchRequestSchema>;
+
 /**
  * Schema of `POST /v1/transactions/{gid}/branches`: the fields of both kinds, each pair
  * optional; the coordinator answers 400 unless exactly one pair is given (`confirm` and
@@ -212,21 +243,23 @@ export const RegisterBranchRequestSchema = Type.Object(
     cancel: Type.Optional(UrlField),
     commit: Type.Optional(UrlField),
     rollback: Type.Optional(UrlField),
+    lockKeys: Type.Optional(LockKeysField),
   },
   {
     ...CLOSED,
     title: 'RegisterBranchRequest',
-    description: 'Either confirm and cancel (tcc) or commit and rollback (xa).',
+    description:
+      'Either confirm and cancel (tcc) or commit and rollback (xa, at); at branches add the row locks they take in lockKeys.',
   },
 );
 
 /**
- * Body of `POST /v1/transactions/{gid}/branches`: a tcc or an xa branch.
+ * Body of `POST /v1/transactions/{gid}/branches`: a tcc, an xa or an at branch.
  *
  * @example
  * const b: RegisterBranchRequest = { branchId: '01', confirm: 'http://x/c', cancel: 'http://x/x' };
  */
-export type RegisterBranchRequest = TccBranchRequest | XaBranchRequest;
+export type RegisterBranchRequest = TccBranchRequest | XaBranchRequest | AtBranchRequest;
 
 /** Body of `submit` (optional). */
 export const SubmitRequestSchema = Type.Object(

@@ -51,7 +51,7 @@ export function mustSucceedOp(mode: Mode, status: GlobalStatus): OpName | null {
   if (mode === 'tcc' || mode === 'tcc-rest') {
     return status === 'submitted' ? 'confirm' : status === 'aborting' ? 'cancel' : null;
   }
-  if (mode === 'xa') {
+  if (mode === 'xa' || mode === 'at') {
     return status === 'submitted' ? 'commit' : status === 'aborting' ? 'rollback' : null;
   }
   if (mode === 'notify') return null; // best effort: fails instead of parking
@@ -85,6 +85,12 @@ const EDGES: Record<Mode, readonly (readonly [GlobalStatus, GlobalStatus])[]> = 
   notify: [
     ['submitted', 'succeeded'],
     ['submitted', 'failed'],
+  ],
+  at: [
+    ['prepared', 'submitted'],
+    ['prepared', 'aborting'],
+    ['submitted', 'succeeded'],
+    ['aborting', 'failed'],
   ],
   'tcc-rest': [
     ['prepared', 'submitted'],

@@ -14,7 +14,7 @@ import type {
   Store,
   TransactionSnapshot,
 } from '@accord/core';
-import { AccordError, isTerminal, transition } from '@accord/core';
+import { AccordError, isTerminal, rulesOf, transition } from '@accord/core';
 import type { BranchCall } from './branch-call.js';
 import type { CrashPoints } from './crash-points.js';
 import type { GroupCommitter } from './group-committer.js';
@@ -249,6 +249,7 @@ export class Driver {
           ops: decision.changedOps,
           attempts: decision.attempts,
           release: idle,
+          releaseLocks: isTerminal(next.tx.status) && rulesOf(next.tx.mode).holdsRowLocks,
         });
       } catch (error) {
         this.drop(gid, active, `store write failed: ${String(error)}`);

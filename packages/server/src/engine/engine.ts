@@ -12,10 +12,19 @@ import type {
   ListQuery,
   MachineEvent,
   NewTransaction,
+  RowLock,
   Store,
   TransactionSnapshot,
 } from '@accord/core';
-import { AccordError, createSnapshot, isTerminal, rulesOf, transition } from '@accord/core';
+import {
+  AccordError,
+  createSnapshot,
+  isTerminal,
+  modesWhere,
+  rulesOf,
+  transition,
+  ValidationError,
+} from '@accord/core';
 import type { BranchCall } from './branch-call.js';
 import type { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
@@ -162,9 +171,42 @@ export class Engine {
     return { created: true, snapshot: waiting ? await waiting.settleWith(current) : current };
   }
 
-  /** Registers a branch's ops (tcc confirm + cancel, xa commit + rollback) while prepared. */
-  register(gid: string, ops: readonly BranchOp[]): Promise<TransactionSnapshot> {
-    return this.act(gid, { type: 'register', ops });
+  /**
+   * Registers a branch's ops (tcc confirm + cancel, xa and at commit + rollback) while
+   * prepared. An at branch takes its row locks first, all or none: a key another
+   * transaction holds is LOCK_CONFLICT, naming the key and its holder. If the registration
+   * then fails, the keys this call took are given back.
+   */
+  async register(
+    gid: string,
+    ops: readonly BranchOp[],
+    lockKeys: readonly string[] = [],
+  ): Promise<TransactionSnapshot> {
+    const event = { type: 'register', ops } as const;
+    if (lockKeys.length === 0) return this.act(gid, event);
+    const current = await this.find(gid);
+    if (!current) throw notFound(gid);
+    if (!rulesOf(current.tx.mode).holdsRowLocks) {
+      const modes = modesWhere((r) => r.holdsRowLocks).join(', ');
+      throw new ValidationError([
+        { path: '/lockKeys', message: `is only taken by branches of ${modes} transactions` },
+      ]);
+    }
+    // Not prepared: the registration is an idempotent repeat or refused; no new locks.
+    if (current.tx.status !== 'prepared') return this.act(gid, event);
+    const { store, clock } = this.deps;
+    const branchId = ops[0]?.branchId ?? '';
+    const request = { gid, branchId, keys: lockKeys, now: clock.now() };
+    const taken = await this.storeCall(() => store.locks.acquire(request));
+    if (!taken.acquired) throw lockConflict(gid, taken.conflict);
+    try {
+      return await this.act(gid, event);
+    } catch (error) {
+      await store.locks
+        .release(gid, taken.added)
+        .catch((e: unknown) => this.deps.onError(e, `releasing row locks of ${gid}`));
+      throw error;
+    }
   }
 
   /** Submits a prepared tcc/xa/msg transaction; optionally waits for its end. */
@@ -367,6 +409,14 @@ function outcomeOf(decision: {
 /** Terminal, or parked: either way nothing more happens without someone acting. */
 function settled(snapshot: TransactionSnapshot): boolean {
   return isTerminal(snapshot.tx.status) || snapshot.tx.parked;
+}
+
+function lockConflict(gid: string, holder: RowLock): AccordError {
+  return new AccordError(
+    'LOCK_CONFLICT',
+    `row lock "${holder.key}" is held by transaction "${holder.gid}" (branch ${holder.branchId})`,
+    { gid, key: holder.key, holderGid: holder.gid, holderBranchId: holder.branchId },
+  );
 }
 
 function notFound(gid: string): AccordError {

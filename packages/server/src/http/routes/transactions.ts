@@ -71,7 +71,7 @@ export async function registrationOps(
   if (given.length !== 1) {
     issues.push({
       path: '',
-      message: 'give either confirm and cancel (tcc) or commit and rollback (xa)',
+      message: 'give either confirm and cancel (tcc) or commit and rollback (xa, at)',
     });
     throw new ValidationError(issues);
   }
@@ -184,7 +184,7 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
     {
       ...role('client'),
       schema: {
-        summary: 'Register a tcc or xa branch',
+        summary: 'Register a tcc, xa or at branch',
         params: GidParamsSchema,
         body: RegisterBranchRequestSchema,
         response: replies({ 200: TransactionReplySchema }, [
@@ -193,12 +193,15 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
           ...STATE_CHANGE,
           'TARGET_FORBIDDEN',
           'BRANCH_CONFLICT',
+          'LOCK_CONFLICT',
         ]),
       },
     },
     async (request) => {
       const ops = await registrationOps(request.body, deps.create.policy);
-      return { transaction: transactionView(await engine.register(request.params.gid, ops)) };
+      const { gid } = request.params;
+      const snapshot = await engine.register(gid, ops, request.body.lockKeys ?? []);
+      return { transaction: transactionView(snapshot) };
     },
   );
 

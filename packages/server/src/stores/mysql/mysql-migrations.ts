@@ -141,4 +141,20 @@ CREATE TABLE IF NOT EXISTS accord_kv (
 ) ${TABLE};
 `,
   },
+  {
+    version: 4,
+    name: 'global row locks of at-mode transactions',
+    sql: `
+CREATE TABLE IF NOT EXISTS accord_row_locks (
+  lock_key    VARBINARY(2048) NOT NULL,
+  gid         VARCHAR(255)    NOT NULL,
+  branch_id   VARCHAR(255)    NOT NULL,
+  acquired_at BIGINT          NOT NULL,
+  PRIMARY KEY (lock_key),
+  KEY accord_row_locks_gid (gid),
+  CONSTRAINT accord_row_locks_transaction FOREIGN KEY (gid)
+    REFERENCES accord_transactions (gid) ON DELETE CASCADE
+) ${TABLE};
+`,
+  },
 ];

@@ -77,6 +77,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
             ['accord_branch_ops', 'InnoDB', 'utf8mb4_bin'],
             ['accord_kv', 'InnoDB', 'utf8mb4_bin'],
             ['accord_migrations', 'InnoDB', 'utf8mb4_bin'],
+            ['accord_row_locks', 'InnoDB', 'utf8mb4_bin'],
             ['accord_transactions', 'InnoDB', 'utf8mb4_bin'],
           ],
         );
@@ -93,7 +94,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
         const versions = await rowsOf(c, 'SELECT version FROM accord_migrations ORDER BY version');
         assert.deepEqual(
           versions.map((v) => v['version']),
-          [1, 2, 3],
+          [1, 2, 3, 4],
         );
       } finally {
         await c.end();
@@ -102,7 +103,7 @@ describe('mysql store', { skip: skip ?? false }, () => {
 
   it('splits every migration into single statements', () => {
     const counts = MYSQL_MIGRATIONS.map((m) => migrationStatements(m.sql).length);
-    assert.deepEqual(counts, [3, 1, 1]);
+    assert.deepEqual(counts, [3, 1, 1, 1]);
     for (const m of MYSQL_MIGRATIONS) {
       for (const statement of migrationStatements(m.sql)) assert.ok(!statement.endsWith(';'));
     }

@@ -23,6 +23,8 @@ import type {
   TransactionWrite,
 } from '@accord/core';
 import { decodeCursor, encodeCursor, pageSize } from '../common/cursor.js';
+import { gidsReleasingLocks, SqlRowLocks } from '../common/sql-row-locks.js';
+import { MYSQL_LOCK_SQL, mysqlReleaseLocksOfMany } from './mysql-locks.js';
 import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
 import { pendingMigrations, type Migration } from '../common/migration.js';
 import { SqlKeyValues } from '../common/sql-kv.js';
@@ -114,6 +116,18 @@ function sleep(ms: number): Promise<void> {
 async function select(c: Connection, sql: string, params: unknown[] = []): Promise<Row[]> {
   const [rows] = await c.query<mysql.RowDataPacket[]>(sql, params);
   return rows;
+}
+
+/** Runs one statement: its rows, or how many rows it changed. */
+async function run(
+  c: Connection,
+  sql: string,
+  params: unknown[],
+): Promise<{ rows: Row[]; changed: number }> {
+  const [result] = await c.query<mysql.RowDataPacket[] | mysql.ResultSetHeader>(sql, params);
+  return Array.isArray(result)
+    ? { rows: result, changed: 0 }
+    : { rows: [], changed: result.affectedRows };
 }
 
 /** Rows the statement found (the driver sets CLIENT_FOUND_ROWS), or deleted. */
@@ -267,6 +281,12 @@ export class MysqlStore implements Store {
       }),
     (error) => errno(error) === ER_DUP_ENTRY,
   );
+  readonly locks = new SqlRowLocks({
+    statements: MYSQL_LOCK_SQL,
+    transaction: (work) => this.transaction((c) => work((sql, params) => run(c, sql, params))),
+    run: (sql, params) => this.withConnection((c) => run(c, sql, params)),
+    isDuplicate: (error) => errno(error) === ER_DUP_ENTRY,
+  });
   private readonly pool: mysql.Pool;
   private readonly logger: StoreLogger;
   /** Connections whose session settings are applied (keyed by the driver's connection). */
@@ -355,10 +375,13 @@ export class MysqlStore implements Store {
     // deadlock; writes to one gid keep their relative order.
     const inserts = byKey(batch.inserts, (x) => x.tx.gid);
     const writes = byKey(batch.writes, (w) => w.gid);
-    const { fresh, written } = await this.transaction(async (c) => ({
-      fresh: await applyInserts(c, inserts, batch.inserts.length),
-      written: await applyWrites(c, writes, batch.writes.length),
-    }));
+    const { fresh, written } = await this.transaction(async (c) => {
+      const fresh = await applyInserts(c, inserts, batch.inserts.length);
+      const written = await applyWrites(c, writes, batch.writes.length);
+      const ended = gidsReleasingLocks(batch.writes, written);
+      if (ended.length > 0) await affected(c, ...mysqlReleaseLocksOfMany(ended));
+      return { fresh, written };
+    });
     // Conflicting inserts report the row that was already there, read after the commit.
     const inserted = await Promise.all(
       batch.inserts.map(async (item, i): Promise<InsertResult> => {

@@ -115,4 +115,19 @@ CREATE TABLE accord_kv (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'global row locks of at-mode transactions',
+    sql: `
+CREATE TABLE accord_row_locks (
+  lock_key    text COLLATE "C" NOT NULL PRIMARY KEY,
+  gid         text COLLATE "C" NOT NULL
+              REFERENCES accord_transactions (gid) ON DELETE CASCADE,
+  branch_id   text   NOT NULL,
+  acquired_at bigint NOT NULL
+);
+
+CREATE INDEX accord_row_locks_gid ON accord_row_locks (gid);
+`,
+  },
 ];

@@ -44,6 +44,7 @@ describe('postgres store', { skip: skip ?? false }, () => {
           'accord_branch_ops',
           'accord_kv',
           'accord_migrations',
+          'accord_row_locks',
           'accord_transactions',
         ],
       );

@@ -44,6 +44,15 @@ import {
 import { SqlKeyValues } from '../common/sql-kv.js';
 import { POSTGRES_KV_SQL } from './postgres-kv.js';
 import { POSTGRES_SQL as SQL } from './postgres-sql.js';
+import { gidsReleasingLocks, SqlRowLocks } from '../common/sql-row-locks.js';
+import { POSTGRES_LOCK_SQL, POSTGRES_RELEASE_LOCKS_OF_MANY_SQL } from './postgres-locks.js';
+
+/** SQLSTATE of a unique constraint violation. */
+const UNIQUE_VIOLATION = '23505';
+
+function pgCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -149,6 +158,21 @@ export class PostgresStore implements Store {
     const result = await this.pool.query<Row>(sql, params);
     return { rows: result.rows, changed: result.rowCount ?? 0 };
   });
+  readonly locks = new SqlRowLocks({
+    statements: POSTGRES_LOCK_SQL,
+    transaction: (work) =>
+      this.transaction((client) =>
+        work(async (sql, params) => {
+          const result = await client.query<Row>(sql, params);
+          return { rows: result.rows, changed: result.rowCount ?? 0 };
+        }),
+      ),
+    run: async (sql, params) => {
+      const result = await this.pool.query<Row>(sql, params);
+      return { rows: result.rows, changed: result.rowCount ?? 0 };
+    },
+    isDuplicate: (error) => pgCode(error) === UNIQUE_VIOLATION,
+  });
   private readonly pool: pg.Pool;
   private readonly logger: StoreLogger;
   private closing: Promise<void> | undefined;
@@ -215,6 +239,8 @@ export class PostgresStore implements Store {
     const { fresh, written } = await this.transaction(async (client) => {
       const fresh = await this.applyInserts(client, batch.inserts);
       const written = await this.applyWrites(client, batch.writes);
+      const ended = gidsReleasingLocks(batch.writes, written);
+      if (ended.length > 0) await client.query(POSTGRES_RELEASE_LOCKS_OF_MANY_SQL, [ended]);
       return { fresh, written };
     });
     // Conflicting inserts report the row that was already there, read after the commit.

@@ -10,7 +10,8 @@
  *   (set of parked non-terminal gids), `:rev` (hash gid → revision last applied to this
  *   shard's indexes), `:intent:<gid>` (zset of in-flight mutations, see redis-store.ts);
  * - `{<prefix>meta}`: hash with the layout version and the shard count;
- * - per key-value namespace, `{<prefix>kv:<ns>}`: see redis-kv.ts.
+ * - per key-value namespace, `{<prefix>kv:<ns>}`: see redis-kv.ts;
+ * - `{<prefix>locks}`: the global row locks, see redis-locks.ts.
  *
  * A transaction's index entries live in shard `shardOf(gid)` (FNV-1a of the gid's UTF-8
  * bytes, modulo the shard count), which is fixed when the prefix is first migrated.
@@ -162,6 +163,8 @@ export const REDIS_MIGRATIONS: readonly Migration[] = [
       '-- {<prefix>kv:<ns>}:val         hash: key -> value JSON (key-value entries, added',
       '-- {<prefix>kv:<ns>}:ver         hash: key -> version      later without a layout',
       '-- {<prefix>kv:<ns>}:idx         zset: key, score 0        change: see redis-kv.ts)',
+      '-- {<prefix>locks}:held          hash: lock key -> [gid, branchId, acquiredAt] (row',
+      '-- {<prefix>locks}:gid:<gid>     set:  lock keys of a gid    locks, additive too)',
     ].join('\n'),
   },
 ];

@@ -81,6 +81,7 @@ import {
   type IndexState,
 } from './redis-records.js';
 import { RedisKeyValues } from './redis-kv.js';
+import { RedisRowLocks } from './redis-locks.js';
 import { REDIS_SCRIPTS as SCRIPTS, runScript, type RedisScript } from './redis-scripts.js';
 
 export { REDIS_MIGRATIONS } from './redis-keys.js';
@@ -147,6 +148,7 @@ export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly capabilities: StoreCapabilities;
   readonly kv: RedisKeyValues;
+  readonly locks: RedisRowLocks;
   private keys: RedisKeys;
   private readonly client: RedisClientLike;
   private readonly owned: boolean;
@@ -173,6 +175,7 @@ export class RedisStore implements Store {
       throw new Error('redis store: give either `url` or `client`');
     }
     this.kv = new RedisKeyValues(() => this.live(), this.keys.prefix);
+    this.locks = new RedisRowLocks(() => this.live(), this.keys.prefix);
     this.capabilities = {
       durableCommits: options.durableCommits ?? false,
       sharedByInstances: true,
@@ -520,6 +523,8 @@ export class RedisStore implements Store {
     );
     this.fault('after-apply', w.gid);
     await this.settle(w.gid, intent, reply[0] === -1 ? 'gone' : indexState(toHash(reply[1])));
+    // Another slot: released after the write; a crash before leaves them to retention.
+    if (reply[0] === 1 && w.releaseLocks) await this.locks.release(w.gid);
     return reply[0] === 1;
   }
 
@@ -566,6 +571,7 @@ export class RedisStore implements Store {
     );
     if (reply[0] === 1) {
       await this.settle(gid, '', 'gone', createdMember(Number(reply[1]), gid));
+      await this.locks.release(gid);
       return true;
     }
     await this.settle(gid, '', reply[0] === -1 ? 'gone' : indexState(toHash(reply[1])));

@@ -104,4 +104,18 @@ CREATE TABLE accord_kv (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 4,
+    name: 'global row locks of at-mode transactions',
+    sql: `
+CREATE TABLE accord_row_locks (
+  lock_key    TEXT    NOT NULL PRIMARY KEY,
+  gid         TEXT    NOT NULL REFERENCES accord_transactions (gid) ON DELETE CASCADE,
+  branch_id   TEXT    NOT NULL,
+  acquired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX accord_row_locks_gid ON accord_row_locks (gid);
+`,
+  },
 ];

@@ -50,10 +50,11 @@ describe('sqlite store specifics', () => {
           'accord_branch_ops',
           'accord_kv',
           'accord_migrations',
+          'accord_row_locks',
           'accord_transactions',
         ]);
         const versions = db.prepare('SELECT version FROM accord_migrations').pluck().all();
-        assert.deepEqual(versions, [1, 2, 3]);
+        assert.deepEqual(versions, [1, 2, 3, 4]);
       } finally {
         db.close();
       }

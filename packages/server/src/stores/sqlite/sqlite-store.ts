@@ -40,6 +40,7 @@ import {
 import { SqliteKeyValues } from './sqlite-kv.js';
 import { holdExclusiveLock } from './sqlite-lock.js';
 import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE_SQL } from './sqlite-migrations.js';
+import { SqliteRowLocks } from './sqlite-locks.js';
 import { SQLITE_PRAGMAS, SQLITE_SQL as SQL } from './sqlite-sql.js';
 
 /** Options of {@link SqliteStore}. */
@@ -85,6 +86,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly capabilities: StoreCapabilities;
   readonly kv: SqliteKeyValues;
+  readonly locks: SqliteRowLocks;
   private readonly path: string;
   private readonly db: Database.Database;
   private readonly logger: StoreLogger;
@@ -103,6 +105,7 @@ export class SqliteStore implements Store {
     }
     this.capabilities = { durableCommits: !inMemory, sharedByInstances: false, skipLocked: false };
     this.kv = new SqliteKeyValues((sql) => this.stmt(sql));
+    this.locks = new SqliteRowLocks(this.db, (sql) => this.stmt(sql));
   }
 
   /** Holds `<path>-lock` (see sqlite-lock.ts); an in-memory database has nothing to share. */
@@ -146,7 +149,11 @@ export class SqliteStore implements Store {
       this.db
         .transaction((): BatchResult => ({
           inserted: batch.inserts.map((i) => this.applyInsert(i)),
-          written: batch.writes.map((w) => this.applyWrite(w)),
+          written: batch.writes.map((w) => {
+            const applied = this.applyWrite(w);
+            if (applied && w.releaseLocks) this.locks.releaseWithin(w.gid);
+            return applied;
+          }),
         }))
         .immediate(),
     );
