@@ -54,7 +54,7 @@ export function participantsTable(items: readonly Participant[]): string {
     items.map((p) => [
       p.host,
       String(p.calls),
-      `${(p.errorRate * 100).toFixed(1)}%`,
+      `${p.errors} (${(p.errorRate * 100).toFixed(1)}%)`,
       ms(p.latencyP50Ms),
       ms(p.latencyP99Ms),
       String(p.inFlight),
