@@ -27,6 +27,7 @@ import { GrpcBranchCaller } from './outbound/grpc-branch-caller.js';
 import { isGrpcTarget } from './outbound/grpc-target.js';
 import { startConfiguredGrpc } from './grpc/start-grpc.js';
 import { RoundTrips } from './outbound/round-trips.js';
+import { Participants } from './participants/participants.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
 
@@ -104,9 +105,24 @@ export async function startServer(
   const metrics = createMetrics(store, () => engine.inFlight);
   const observer = metricsObserver(metrics, logger);
   registerParkedGauge(metrics, store);
+  const participants = new Participants({
+    config: config.participants,
+    kv: store.kv,
+    clock,
+    registry: metrics.registry,
+    onError: (error) => logger.warn({ err: error }, 'could not read the paused participants'),
+    onAction: (action) => logger.info(action, `participant ${action.action}d`),
+  });
+  try {
+    await participants.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const engine: Engine = new Engine({
     store,
     caller,
+    gate: participants.gate,
     clock,
     owner,
     leaseMs: config.leaseMs,
@@ -140,6 +156,7 @@ export async function startServer(
     ids,
     create,
     tokens: { token: config.token, adminToken: config.adminToken },
+    participants,
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,
     waitResultCapMs: config.waitResultCapMs,
@@ -153,6 +170,7 @@ export async function startServer(
     async (error: unknown) => {
       await app.close();
       await engine.stop(0);
+      await participants.stop();
       await caller.close();
       await store.close();
       throw error;
@@ -174,6 +192,7 @@ export async function startServer(
       await grpc?.close();
       await app.close();
       await engine.stop(config.shutdownGraceMs);
+      await participants.stop();
       await caller.close();
       await store.close();
       logger.info('accord coordinator stopped');

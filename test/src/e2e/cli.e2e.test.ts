@@ -25,6 +25,10 @@ describe('accord command', () => {
     [{ ACCORD_ALLOWED_TARGETS: '300.1.1.1' }, /ACCORD_ALLOWED_TARGETS: "300.1.1.1" is not a valid/],
     [{ ACCORD_CRASH_POINTS: 'after-lunch' }, /ACCORD_CRASH_POINTS: unknown point "after-lunch"/],
     [
+      { ACCORD_PARTICIPANT_CAPS: 'pay:8080=0/5' },
+      /ACCORD_PARTICIPANT_CAPS: "pay:8080=0\/5": the concurrency must be a whole number from 1/,
+    ],
+    [
       { ACCORD_STORE: 'postgres://accord:hunter2secret@127.0.0.1:1/accord' },
       /ACCORD_STORE \(postgres:\/\/accord:\*\*\*@127.0.0.1:1\/accord\) cannot be opened: .*ECONNREFUSED/,
     ],
@@ -71,6 +75,22 @@ describe('accord command', () => {
       const missing = run(['tx', 'show', 'nope'], { ACCORD_URL: `http://127.0.0.1:${port}` });
       assert.equal(missing.status, 1);
       assert.match(missing.stderr, /TRANSACTION_NOT_FOUND/);
+      const at = { ACCORD_URL: `http://127.0.0.1:${port}` };
+      const paused = run(['participants', 'pause', 'Pay:8080', '--reason', 'failover'], at);
+      assert.equal(paused.status, 0, paused.stderr);
+      assert.match(paused.stdout.trim(), /^HOST +CALLS .*\npay:8080 .* by admin: failover$/);
+      const listed = run(['participants', 'list', '--json'], at);
+      assert.deepEqual(
+        (
+          JSON.parse(listed.stdout) as { items: Array<{ host: string; paused: boolean }> }
+        ).items.map((p) => [p.host, p.paused]),
+        [['pay:8080', true]],
+      );
+      const resumed = run(['participants', 'resume', 'pay:8080', '--reason', 'done'], at);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stdout.trim(), /pay:8080 .* no$/);
+      const notifications = run(['notify', 'list'], at);
+      assert.equal(notifications.stdout.trim(), 'no notifications', notifications.stderr);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {

@@ -70,6 +70,8 @@ async function startParticipant(): Promise<Server> {
 export class FuzzWorld {
   /** Gid to the branch ops (`branchId:op`) replies showed for it; a reply with it is 2xx. */
   readonly accepted = new Map<string, Set<string>>();
+  /** Participants paused by a 2xx reply and not resumed by a later one. */
+  readonly paused = new Set<string>();
 
   private constructor(
     readonly server: RunningServer,
@@ -147,6 +149,13 @@ export class FuzzWorld {
     if (path.startsWith('/api/')) return this.recordDtm(path, request, reply);
     if (path.startsWith('/tcc/')) return this.recordTccRest(request, reply);
     if (reply.status < 200 || reply.status >= 300 || reply.contentType.indexOf('json') < 0) return;
+    const participant = /^\/v1\/participants\/([^/]+)\/(pause|resume)$/.exec(path);
+    if (participant) {
+      const host = decodeURIComponent(participant[1]!).toLowerCase();
+      if (participant[2] === 'pause') this.paused.add(host);
+      else this.paused.delete(host);
+      return;
+    }
     const body = JSON.parse(reply.text) as {
       transaction?: { gid: string; branches?: Array<{ branchId: string; op: string }> };
       notification?: { id: string };

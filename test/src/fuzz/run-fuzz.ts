@@ -106,6 +106,16 @@ function storeProblems(world: FuzzWorld, stored: Map<string, Set<string>>): stri
   return problems;
 }
 
+/** Compares the stored pause list with the pauses and resumes answered 2xx. */
+async function pauseProblems(world: FuzzWorld): Promise<string[]> {
+  const page = await world.server.store.kv.list('participants.paused', { limit: 1000 });
+  const stored = page.items.map((e) => e.key).sort();
+  const expected = [...world.paused].sort();
+  return JSON.stringify(stored) === JSON.stringify(expected)
+    ? []
+    : [`paused participants stored ${stored.join(',')}, answered ${expected.join(',')}`];
+}
+
 /** The failing request and what was wrong, without fast-check's (huge) counterexample. */
 function failureReport(details: fc.RunDetails<[RawRequest]>): string {
   const error = details.errorInstance;
@@ -167,7 +177,7 @@ export async function runFuzz(
     after: { transactions: after.transactions, branchOps: after.branchOps },
     accepted: { transactions: world.accepted.size, branchOps: acceptedOps },
     failure: details.failed ? failureReport(details) : null,
-    storeProblems: storeProblems(world, after.ops),
+    storeProblems: [...storeProblems(world, after.ops), ...(await pauseProblems(world))],
   };
 }
 

@@ -143,6 +143,33 @@ describe('saga transitions', () => {
     assert.equal(d.state.tx.status, 'submitted');
   });
 
+  it('a held call gives its attempt back and waits, with no failure and no history', () => {
+    const d = saga([step('a')], exact({ retry: { maxAttempts: 1 } }));
+    d.apply({ type: 'wake' });
+    for (let round = 1; round <= 3; round++) {
+      const held = d.apply({
+        type: 'held',
+        branchId: 'a',
+        op: 'action',
+        attempt: 1,
+        until: d.now + 500,
+      });
+      assert.deepEqual(keys(held), [], 'not called again before it is due');
+      assert.deepEqual(held.attempts, []);
+      assert.deepEqual(
+        [d.op('a', 'action').attempts, d.op('a', 'action').failures, d.op('a', 'action').status],
+        [0, 0, 'pending'],
+      );
+      assert.equal(d.state.tx.nextAttemptAt, d.now + 500);
+      d.now += 500;
+      assert.deepEqual(keys(d.apply({ type: 'wake' })), ['a:action'], `round ${round}`);
+    }
+    // A budget of one attempt is still whole: the call that finally goes out succeeds.
+    d.reply('a', 'action', 'success');
+    assert.equal(d.state.tx.status, 'succeeded');
+    assert.equal(d.op('a', 'action').attempts, 1);
+  });
+
   it('times out: no more actions, compensation once the in-flight action answers', () => {
     const d = saga([step('a'), step('b')], exact({ timeoutMs: 5_000 }));
     assert.equal(d.state.tx.deadlineAt, T0 + 5_000);

@@ -126,6 +126,9 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
     case 'result':
       onResult(d, event, ctx);
       return null;
+    case 'held':
+      onHeld(d, event, ctx.now);
+      return null;
     case 'retry':
       if (isTerminal(tx.status)) return invalidState(d, 'retry');
       tx.parked = false;
@@ -324,6 +327,20 @@ function onResult(
   d.tx.reason = reason;
   d.txChanged = true;
   d.alerts.push({ kind: 'parked', gid: d.tx.gid, branchId: op.branchId, op: op.op, reason });
+}
+
+/**
+ * A dispatched call that never went out: the op is no longer in flight, its attempt is
+ * given back (it was counted at dispatch) and it waits until `until`; no history entry,
+ * no failure, so the retry budget is untouched however long the participant stays paused.
+ */
+function onHeld(d: Draft, event: Extract<MachineEvent, { type: 'held' }>, now: number): void {
+  if (!d.inFlight.delete(opKey(event.branchId, event.op))) return; // stale or duplicate
+  const op = findOp(d.ops, event.branchId, event.op);
+  if (!op || op.status !== 'pending') return;
+  if (op.attempts === event.attempt) op.attempts -= 1;
+  op.nextAttemptAt = Math.max(op.nextAttemptAt, event.until);
+  touch(d, op, now);
 }
 
 /**

@@ -28,6 +28,18 @@ export type MachineEvent =
       readonly startedAt: number;
       readonly outcome: Outcome;
     }
+  /**
+   * A branch call was held back before it went out (its participant is paused, or over
+   * its concurrency or rate cap): not an attempt and not a failure. The op stays pending,
+   * its attempt is given back, and it is due again at `until`.
+   */
+  | {
+      readonly type: 'held';
+      readonly branchId: string;
+      readonly op: OpName;
+      readonly attempt: number;
+      readonly until: number;
+    }
   /** Operator: unpark and run due work now. */
   | { readonly type: 'retry' }
   /** Operator: mark the transaction terminal by hand. */

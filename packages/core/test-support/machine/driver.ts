@@ -217,6 +217,9 @@ export class Driver {
         step: index,
       });
     }
+    if (event.type === 'held' && before.inFlight.has(opKey(event.branchId, event.op))) {
+      this.started.delete(opKey(event.branchId, event.op));
+    }
     this.check(before, event, decision);
     for (const op of decision.dispatch) {
       const key = keyOf(op);
@@ -255,8 +258,13 @@ export class Driver {
 
     // In flight: a call is never made twice at once, and the set is exactly what it must be.
     const resultKey = event.type === 'result' ? opKey(event.branchId, event.op) : null;
+    // A held call ends like a reply, but was never made: its attempt is given back.
+    const heldKey = event.type === 'held' ? opKey(event.branchId, event.op) : null;
     const flying = new Set(before.inFlight);
     const hadResult = resultKey !== null && flying.delete(resultKey);
+    if (heldKey !== null && flying.delete(heldKey)) {
+      this.dispatches.set(heldKey, (this.dispatches.get(heldKey) ?? 1) - 1);
+    }
     const dispatched = decision.dispatch.map(keyOf);
     assert.equal(new Set(dispatched).size, dispatched.length, `${where}: op dispatched twice`);
     for (const key of dispatched) {
@@ -300,7 +308,8 @@ export class Driver {
       const now = findOp(after.ops, old.branchId, old.op);
       assert.ok(now, `${where}: ${keyOf(old)} disappeared`);
       if (old.status !== 'pending') assert.equal(now.status, old.status, `${where}: ${keyOf(old)}`);
-      assert.ok(now.attempts >= old.attempts);
+      const givenBack = keyOf(old) === heldKey && before.inFlight.has(heldKey) ? 1 : 0;
+      assert.ok(now.attempts >= old.attempts - givenBack);
     }
 
     // Status moves only along allowed edges; terminal states never change.

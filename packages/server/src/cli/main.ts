@@ -14,6 +14,8 @@ const USAGE = `usage:
   accord tx show <gid>
   accord tx retry <gid>
   accord tx resolve <gid> --status succeeded|failed --reason "…"
+  accord participants list|pause|resume …   (accord participants help)
+  accord notify list|show …                 (accord notify help)
 
 Environment: ACCORD_HOST, ACCORD_PORT, ACCORD_DATA_DIR, ACCORD_STORE, ACCORD_TOKEN, … (see docs/config.md).
 tx commands talk to ACCORD_URL (default http://127.0.0.1:7070) with ACCORD_ADMIN_TOKEN or ACCORD_TOKEN.`;
@@ -64,6 +66,10 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./migrate-command.js')).runMigrateCommand(rest);
     case 'tx':
       return (await import('./tx-command.js')).runTxCommand(rest);
+    case 'participants':
+      return (await import('./participants-command.js')).runParticipantsCommand(rest);
+    case 'notify':
+      return (await import('./notify-command.js')).runNotifyCommand(rest);
     case undefined:
     case 'help':
     case '--help':

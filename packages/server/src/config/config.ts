@@ -5,6 +5,7 @@
  */
 import type { RetryPolicy } from '@accord/core';
 import type { BrokerConfig } from '../brokers/broker-config.js';
+import type { ParticipantsConfig } from '../participants/participants.js';
 import { ConfigError } from '../common/config-error.js';
 import { resolveStoreUrl } from '../stores/store-url.js';
 import type { Env } from './read-settings.js';
@@ -64,6 +65,8 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** Named crash points for fault-injection tests (`name` or `name@N`). Never set in production. */
   readonly crashPoints: readonly string[];
+  /** Participant caps and how long calls to a paused one are held. */
+  readonly participants: ParticipantsConfig;
   /** Message brokers that msg steps and notifications may target by name. */
   readonly brokers: readonly BrokerConfig[];
   /** Where alerts (parked transactions, failed notifications) are posted; null: logs only. */
@@ -134,6 +137,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     retentionMs: s.retentionMs === 0 ? null : s.retentionMs,
     shutdownGraceMs: s.shutdownGraceMs,
     crashPoints: s.crashPoints,
+    participants: {
+      caps: s.participantCaps,
+      defaults: { concurrency: s.participantConcurrency, ratePerSec: s.participantRate },
+      resumeRatePerSec: s.resumeRatePerSec,
+      holdMs: s.participantHoldMs,
+    },
     brokers: s.brokers,
     alertUrl: s.alertUrl,
   };
@@ -148,6 +157,8 @@ export function redactConfig(config: ServerConfig): Record<string, unknown> {
   for (const [key, setting] of Object.entries(SERVER_SETTINGS)) {
     if (key in printed) printed[key] = printableValue(setting, printed[key]);
   }
+  const { participants } = config;
+  printed['participants'] = { ...participants, caps: Object.fromEntries(participants.caps) };
   return printed;
 }
 

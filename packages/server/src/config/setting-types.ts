@@ -9,6 +9,8 @@ import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.j
 import { ConfigError } from '../common/config-error.js';
 import { redactUrl } from '@accord/protocol';
 import { storeKindOf, STORE_URL_PREFIXES } from '../stores/store-url.js';
+import type { ParticipantCaps } from '../participants/participant-gate.js';
+import { MAX_RATE, parseCapsList, parseRate } from '../participants/participant-caps.js';
 
 /** How one setting's text is read. */
 export interface SettingType<T> {
@@ -178,5 +180,36 @@ export function brokerList(): SettingType<BrokerConfig[]> {
       }
     },
     show: (brokers) => brokers.map((b) => ({ ...b, url: redactBrokerUrl(b.url) })),
+  };
+}
+
+/** `host:port=concurrency/ratePerSec` entries capping participants (participants/participant-caps.ts). */
+export function capsList(): SettingType<ReadonlyMap<string, ParticipantCaps>> {
+  return {
+    rule: 'Comma-separated `host:port=concurrency/ratePerSec` entries; either may be `-`',
+    parse(raw, name) {
+      try {
+        return parseCapsList(raw);
+      } catch (error) {
+        throw new ConfigError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    show: (caps) => Object.fromEntries(caps),
+  };
+}
+
+/** A rate in calls per second: a number above 0, decimals allowed. */
+export function rate(): SettingType<number> {
+  return {
+    rule: `Number above 0, at most ${MAX_RATE} (calls per second)`,
+    parse(raw, name) {
+      const value = parseRate(raw);
+      if (value === null) {
+        throw new ConfigError(
+          `${name} must be a number of calls per second above 0 and at most ${MAX_RATE} (got "${raw}")`,
+        );
+      }
+      return value;
+    },
   };
 }

@@ -12,12 +12,14 @@ import type { SettingType } from './setting-types.js';
 import {
   absoluteUrl,
   brokerList,
+  capsList,
   directory,
   fraction,
   httpUrl,
   integer,
   list,
   oneOf,
+  rate,
   storeUrl,
   text,
 } from './setting-types.js';
@@ -27,6 +29,7 @@ export type SettingSection =
   | 'listening'
   | 'security'
   | 'engine'
+  | 'participants'
   | 'brokers'
   | 'limits'
   | 'transactions'
@@ -211,6 +214,46 @@ export const SERVER_SETTINGS = {
     default: '10000',
     description:
       'On SIGTERM/SIGINT, how long in-flight transactions may keep going before their leases are released to other instances.',
+  },
+  participantCaps: {
+    env: 'ACCORD_PARTICIPANT_CAPS',
+    section: 'participants',
+    type: capsList(),
+    default: '',
+    description:
+      'Caps of named participants (the `host:port` of branch URLs, `[…]` around IPv6), e.g. `pay.internal:8080=4/20,[::1]:9000=-/0.5`: at most that many calls open at once and that many calls per second, from each instance. A call over a cap waits for its turn (not a failure); one that would wait over 2 s is held and tried again later, neither an attempt nor a failure.',
+  },
+  participantConcurrency: {
+    env: 'ACCORD_PARTICIPANT_CONCURRENCY',
+    section: 'participants',
+    type: integer(1, 100_000),
+    defaultText: 'no cap',
+    description:
+      'The concurrency cap of every participant not named in `ACCORD_PARTICIPANT_CAPS`: calls open at once to one `host:port`, per instance.',
+  },
+  participantRate: {
+    env: 'ACCORD_PARTICIPANT_RATE',
+    section: 'participants',
+    type: rate(),
+    defaultText: 'no cap',
+    description:
+      'The rate cap of every participant not named in `ACCORD_PARTICIPANT_CAPS`: calls per second to one `host:port`, per instance.',
+  },
+  resumeRatePerSec: {
+    env: 'ACCORD_RESUME_RATE_PER_SEC',
+    section: 'participants',
+    type: rate(),
+    default: '50',
+    description:
+      'For one minute after a participant is resumed, calls to it go out at most at this rate (or its own rate cap, if lower), per instance, so the calls held while it was paused do not arrive at once.',
+  },
+  participantHoldMs: {
+    env: 'ACCORD_PARTICIPANT_HOLD_MS',
+    section: 'participants',
+    type: integer(100, 600_000, 'ms'),
+    default: '5000',
+    description:
+      'A call to a paused participant is held (not made, not counted) and tried again after this long (±20 %); each instance also reads the shared pause list every half of it (at most every 2 s). So a resume takes effect within about this long.',
   },
   brokers: {
     env: 'ACCORD_BROKERS',

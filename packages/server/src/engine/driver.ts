@@ -16,6 +16,8 @@ import type {
 } from '@accord/core';
 import { AccordError, isTerminal, rulesOf, transition } from '@accord/core';
 import type { BranchCall } from './branch-call.js';
+import type { Admission, CallGate } from './call-gate.js';
+import { openGate } from './call-gate.js';
 import type { CrashPoints } from './crash-points.js';
 import type { GroupCommitter } from './group-committer.js';
 import { callDeadline, LeaseCalls } from './lease-calls.js';
@@ -26,6 +28,8 @@ export interface DriverDeps {
   readonly store: Store;
   readonly committer: GroupCommitter;
   readonly caller: BranchCall;
+  /** Holds calls back for paused or capped participants; none: every call goes out. */
+  readonly gate?: CallGate;
   readonly clock: Clock;
   readonly random: () => number;
   /** This instance's lease owner id. */
@@ -278,6 +282,22 @@ export class Driver {
     return decision;
   }
 
+  /**
+   * Asks the gate whether the call may go out. The wait counts as an open call of the
+   * lease: its watchdog ends the wait (the call is then held) when the lease runs short
+   * without a renewal, and renewals keep the lease while the call waits.
+   */
+  private async admit(active: Active, op: BranchOp): Promise<Admission> {
+    const answer = (this.deps.gate ?? openGate).admit(active.state.tx, op, active.calls.signal);
+    if (!(answer instanceof Promise)) return answer;
+    active.calls.begin(callDeadline(active.leaseUntil, this.deps.leaseMs), this.deps.clock.now());
+    try {
+      return await answer;
+    } finally {
+      active.calls.end();
+    }
+  }
+
   private settled(snapshot: TransactionSnapshot): void {
     const set = this.listeners.get(snapshot.tx.gid);
     if (!set) return;
@@ -312,15 +332,29 @@ export class Driver {
     const gid = active.state.tx.gid;
     // Without room on the lease the call is not made; the next holder makes it.
     if (!(await this.roomForCall(gid, active))) return;
+    const admission = await this.admit(active, op);
+    if (admission.kind === 'held') {
+      const held = { branchId: op.branchId, op: op.op, attempt: op.attempts };
+      await this.sendTo(gid, active, { type: 'held', ...held, until: admission.until }).catch(
+        () => undefined,
+      );
+      return;
+    }
+    // Waiting at the gate may have used the room up.
+    if (!(await this.roomForCall(gid, active))) {
+      admission.done(null, 0);
+      return;
+    }
     const startedAt = this.deps.clock.now();
     const deadline = callDeadline(active.leaseUntil, this.deps.leaseMs);
     const t0 = performance.now();
     active.calls.begin(deadline, startedAt);
-    let outcome: Outcome;
+    let outcome: Outcome | null = null;
     try {
       outcome = await this.deps.caller.call(active.state.tx, op, active.calls.signal);
     } finally {
       active.calls.end();
+      admission.done(outcome, performance.now() - t0);
     }
     this.deps.observer.branchCall(active.state.tx, op, outcome, (performance.now() - t0) / 1000);
     this.deps.crash.hit('after-branch-call');

@@ -26,6 +26,7 @@ import {
   ValidationError,
 } from '@accord/core';
 import type { BranchCall } from './branch-call.js';
+import type { CallGate } from './call-gate.js';
 import type { CrashPoints } from './crash-points.js';
 import { Driver } from './driver.js';
 import { GroupCommitter } from './group-committer.js';
@@ -37,6 +38,8 @@ import { RetentionLoop } from './retention-loop.js';
 export interface EngineDeps {
   readonly store: Store;
   readonly caller: BranchCall;
+  /** Holds calls back for paused or capped participants; none: every call goes out. */
+  readonly gate?: CallGate;
   readonly clock: Clock;
   readonly random?: () => number;
   /** Lease owner id of this instance (unique per process). */

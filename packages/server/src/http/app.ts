@@ -10,6 +10,8 @@ import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
 import { TopicRegistry } from '../topics/topic-registry.js';
+import type { Participants } from '../participants/participants.js';
+import { actorOf } from './actor.js';
 import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
@@ -22,6 +24,7 @@ import { useLimitedJsonParser } from './json-body.js';
 import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { participantRoutes } from './routes/participants.js';
 import { systemRoutes } from './routes/system.js';
 import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -34,6 +37,7 @@ export interface AppDeps {
   readonly ids: Snowflake;
   readonly create: CreateContext;
   readonly tokens: AuthTokens;
+  readonly participants: Participants;
   readonly bodyLimit: number;
   readonly maxSteps: number;
   readonly waitResultCapMs: number;
@@ -145,6 +149,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxSteps: deps.maxSteps,
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
+  });
+  participantRoutes(typed, {
+    participants: deps.participants,
+    authorize: check,
+    actorOf: (request) => actorOf(deps.tokens, request),
   });
   systemRoutes(typed, {
     store: deps.store,

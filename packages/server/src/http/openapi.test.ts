@@ -158,9 +158,19 @@ describe('the OpenAPI document', () => {
       'until',
     ]);
     assert.deepEqual(query('/v1/ids', 'post'), ['count']);
-    for (const path of ['/v1/transactions', '/v1/notifications']) {
+    for (const path of [
+      '/v1/transactions',
+      '/v1/notifications',
+      '/v1/participants/{host}/pause',
+      '/v1/participants/{host}/resume',
+    ]) {
       assert.ok(doc.paths[path]?.['post']?.requestBody, path);
     }
+    assert.deepEqual(
+      Object.keys(doc.paths['/v1/participants/{host}/pause']?.['post']?.responses ?? {}).sort(),
+      ['200', '400', '401', '403', '413', '414', '415', '500', '503'],
+    );
+    assert.ok(doc.paths['/v1/participants']?.['get'], 'GET /v1/participants');
     assert.deepEqual(query('/api/dtmsvr/query', 'get'), ['gid']);
   });
 
