@@ -21,6 +21,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, registerParkedGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
+import { startTracing } from './observability/tracing.js';
 import { RoutingBranchCaller } from './engine/routing-caller.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
 import { GrpcBranchCaller } from './outbound/grpc-branch-caller.js';
@@ -90,7 +91,8 @@ export async function startServer(
     signingSecret: config.signingSecret,
     dtmAddress: () => grpcAddress ?? '',
   });
-  const caller = new RoutingBranchCaller(http, [
+  const tracing = await startTracing(config.otel ?? {}, logger);
+  const routing = new RoutingBranchCaller(http, [
     { takes: isGrpcTarget, caller: grpcCaller, unconfigured: '' },
     {
       takes: isBrokerTarget,
@@ -101,8 +103,10 @@ export async function startServer(
         'the target names a broker, but this instance has none configured (ACCORD_BROKERS)',
     },
   ]);
+  const caller = tracing?.traceCalls(routing) ?? routing;
   const metrics = createMetrics(store, () => engine.inFlight);
-  const observer = metricsObserver(metrics, logger);
+  const measured = metricsObserver(metrics, logger);
+  const observer = tracing?.traceEngine(measured) ?? measured;
   registerParkedGauge(metrics, store);
   const engine: Engine = new Engine({
     store,
@@ -155,6 +159,7 @@ export async function startServer(
       await engine.stop(0);
       await caller.close();
       await store.close();
+      await tracing?.shutdown();
       throw error;
     },
   );
@@ -176,6 +181,7 @@ export async function startServer(
       await engine.stop(config.shutdownGraceMs);
       await caller.close();
       await store.close();
+      await tracing?.shutdown();
       logger.info('accord coordinator stopped');
     },
   };
