@@ -150,6 +150,11 @@ export async function startServer(
     tccRest: { safetyMarginMs: config.tccRestMarginMs, roundTrips, now: () => clock.now() },
     logger,
     onRoute: options.onRoute,
+    onAnswered(method, route, status, seconds) {
+      const labels = { method, route, status: String(status) };
+      metrics.apiRequests.inc(labels);
+      metrics.apiDuration.observe(labels, seconds);
+    },
   });
   engine.start();
   const address = await app.listen({ host: config.host, port: config.port });
