@@ -124,7 +124,13 @@ export function formatReport(report: BenchReport): string {
       notes.push(...log.samples.map((s) => `    ${s}`));
     }
   }
-  const store = `store: ${report.options.store}`;
+  // The coordinator inherits the OTEL_* variables: with an endpoint, it traces.
+  const endpoint =
+    process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const tracing = endpoint
+    ? `tracing on (spans exported to ${endpoint})`
+    : 'tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT: no OpenTelemetry SDK loaded)';
+  const store = `store: ${report.options.store}; ${tracing}`;
   const window = `${report.options.durationMs / 1000} s measured after ${report.options.warmupMs / 1000} s warm-up per cell`;
   const cold = report.coldStart ? [formatColdStart(report.coldStart), ''] : [];
   if (report.cells.length === 0) return cold.join('\n').trim();

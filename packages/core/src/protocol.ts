@@ -112,6 +112,22 @@ export interface TransactionOptions {
    * payloads are text, sent as their UTF-8 bytes.
    */
   readonly payloadEncoding?: 'base64';
+  /**
+   * The transaction's place in a distributed trace, fixed when it is created and stored
+   * with it, so every instance that drives it (after a restart too) continues the same
+   * trace. Absent on transactions stored before it existed: derived from the gid.
+   */
+  readonly trace?: TransactionTrace;
+}
+
+/** See {@link TransactionOptions.trace}. */
+export interface TransactionTrace {
+  /** `00-<trace id>-<span id of the transaction>-<flags>`: the parent of every call it makes. */
+  readonly traceparent: string;
+  /** The creating caller's span id (the transaction span's parent); absent when it sent none. */
+  readonly parentSpanId?: string;
+  /** The caller's `tracestate`, passed on unchanged with every call. */
+  readonly tracestate?: string;
 }
 
 /** A calling convention other than the native one (see {@link TransactionOptions.dialect}). */
@@ -222,6 +238,7 @@ export const ACCORD_HEADERS = {
   mode: 'accord-mode',
   signature: 'accord-signature',
   traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /** HTTP statuses of the native participant protocol. */

@@ -18,11 +18,17 @@ export interface BranchCallHeadersOptions {
   readonly signingSecret?: string | null | undefined;
   /** The signature's time, ms since the epoch (default `Date.now()`). */
   readonly now?: number | undefined;
+  /**
+   * The call's `traceparent` (a child of the transaction's trace context) and the
+   * caller's `tracestate`; absent: a traceparent derived from the gid.
+   */
+  readonly trace?: { readonly traceparent: string; readonly tracestate?: string | undefined };
 }
 
 /**
  * The Accord headers of a call with `body` (the exact bytes sent; `''` for none):
- * identity, `traceparent` derived from the gid, and the signature when a secret is given.
+ * identity, trace context (the given one, else derived from the gid), and the signature
+ * when a secret is given.
  * The content type is the caller's to set.
  *
  * @example
@@ -40,8 +46,10 @@ export function branchCallHeaders(
     [ACCORD_HEADERS.branch]: call.branchId,
     [ACCORD_HEADERS.op]: call.op,
     [ACCORD_HEADERS.mode]: call.mode,
-    [ACCORD_HEADERS.traceparent]: traceparentFor(call.gid),
+    [ACCORD_HEADERS.traceparent]: options.trace?.traceparent ?? traceparentFor(call.gid),
   };
+  const tracestate = options.trace?.tracestate;
+  if (tracestate !== undefined) headers[ACCORD_HEADERS.tracestate] = tracestate;
   const secret = options.signingSecret;
   if (secret !== null && secret !== undefined) {
     headers[ACCORD_HEADERS.signature] = signPayload(secret, call, body, options.now ?? Date.now());

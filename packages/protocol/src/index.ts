@@ -20,7 +20,17 @@ export {
 } from './signature.js';
 export { redactUrl, redactUrlsIn, type RedactUrlOptions } from './redact-url.js';
 export { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js';
-export { traceparentFor } from './trace-context.js';
+export {
+  childTraceparent,
+  formatTraceparent,
+  gidTraceParent,
+  incomingTrace,
+  newSpanId,
+  parseTraceparent,
+  traceparentFor,
+  type IncomingTrace,
+  type TraceParent,
+} from './trace-context.js';
 export {
   branchCallHeaders,
   type BranchCallHeadersOptions,

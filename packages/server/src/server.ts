@@ -21,6 +21,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, registerParkedGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
+import { startTracing } from './observability/tracing.js';
 import { RoutingBranchCaller } from './engine/routing-caller.js';
 import { HttpBranchCaller } from './outbound/branch-caller.js';
 import { GrpcBranchCaller } from './outbound/grpc-branch-caller.js';
@@ -91,7 +92,8 @@ export async function startServer(
     signingSecret: config.signingSecret,
     dtmAddress: () => grpcAddress ?? '',
   });
-  const caller = new RoutingBranchCaller(http, [
+  const tracing = await startTracing(config.otel ?? {}, logger);
+  const routing = new RoutingBranchCaller(http, [
     { takes: isGrpcTarget, caller: grpcCaller, unconfigured: '' },
     {
       takes: isBrokerTarget,
@@ -102,8 +104,10 @@ export async function startServer(
         'the target names a broker, but this instance has none configured (ACCORD_BROKERS)',
     },
   ]);
+  const caller = tracing?.traceCalls(routing) ?? routing;
   const metrics = createMetrics(store, () => engine.inFlight);
-  const observer = metricsObserver(metrics, logger);
+  const measured = metricsObserver(metrics, logger);
+  const observer = tracing?.traceEngine(measured) ?? measured;
   registerParkedGauge(metrics, store);
   const participants = new Participants({
     config: config.participants,
@@ -163,6 +167,11 @@ export async function startServer(
     tccRest: { safetyMarginMs: config.tccRestMarginMs, roundTrips, now: () => clock.now() },
     logger,
     onRoute: options.onRoute,
+    onAnswered(method, route, status, seconds) {
+      const labels = { method, route, status: String(status) };
+      metrics.apiRequests.inc(labels);
+      metrics.apiDuration.observe(labels, seconds);
+    },
   });
   engine.start();
   const address = await app.listen({ host: config.host, port: config.port });
@@ -173,6 +182,7 @@ export async function startServer(
       await participants.stop();
       await caller.close();
       await store.close();
+      await tracing?.shutdown();
       throw error;
     },
   );
@@ -195,6 +205,7 @@ export async function startServer(
       await participants.stop();
       await caller.close();
       await store.close();
+      await tracing?.shutdown();
       logger.info('accord coordinator stopped');
     },
   };

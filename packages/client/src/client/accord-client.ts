@@ -26,6 +26,7 @@ import type {
   TransactionPage,
   WaitResult,
 } from './wire-types.js';
+import { activeTraceHeaders } from '../tracing.js';
 
 /**
  * How to reach the coordinator.
@@ -410,7 +411,8 @@ export class AccordClient implements CoordinatorApi {
   }
 
   async #call(spec: CallSpec): Promise<{ json: unknown; status: number; text: string }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // The active trace context goes along, so the transaction joins the caller's trace.
+    const headers: Record<string, string> = { ...activeTraceHeaders(), accept: 'application/json' };
     const token = spec.admin ? this.#adminToken : this.#token;
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     let body: string | undefined;

@@ -9,6 +9,7 @@ import { branchCallHeaders } from '@accord/protocol';
 import { BusinessFailure, Ongoing } from '../participant/failures.js';
 import { describeNetworkError, parseJson, withCause } from './errors-from-http.js';
 import type { HttpTransport } from './http-transport.js';
+import { activeTraceHeaders } from '../tracing.js';
 
 /** Everything one try call needs. */
 export interface TryCall {
@@ -26,6 +27,13 @@ export interface TryCall {
 }
 
 const EXCERPT = 500;
+
+/** The active span's context, when the application traces; else the gid's trace. */
+function activeTrace(): { traceparent: string; tracestate?: string } | undefined {
+  const { traceparent, tracestate } = activeTraceHeaders();
+  if (traceparent === undefined) return undefined;
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
 
 /** The participant's own error message, if it answered the standard error shape. */
 function messageIn(text: string): string | undefined {
@@ -48,7 +56,7 @@ export async function callTry<R>(http: HttpTransport, call: TryCall): Promise<R>
   const headers = branchCallHeaders(
     { gid: call.gid, branchId: call.branchId, op: 'try', mode: call.mode ?? 'tcc' },
     body ?? '',
-    { extra: call.headers, signingSecret: call.signingSecret },
+    { extra: call.headers, signingSecret: call.signingSecret, trace: activeTrace() },
   );
   if (body !== undefined) headers['content-type'] = 'application/json';
   const where = `try of branch ${call.branchId} (${call.url})`;

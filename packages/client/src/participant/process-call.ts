@@ -7,6 +7,7 @@ import { AccordError } from '@accord/core';
 import { readAccordContext, headerValue, type AccordContext, type HeadersLike } from './context.js';
 import { errorReply, rejectionReply, successReply, type Reply } from './reply.js';
 import { ReplayGuard, verifySignature } from '@accord/protocol';
+import { inParticipantSpan } from '../tracing.js';
 
 /**
  * The business function of a participant route: gets the context and the parsed JSON body
@@ -119,10 +120,12 @@ export function participantCall<B, R>(
     } catch (error) {
       return rejectionReply(error);
     }
-    try {
-      return successReply(await fn(ctx, body as B));
-    } catch (error) {
-      return errorReply(error);
-    }
+    return inParticipantSpan(ctx, call.headers, async () => {
+      try {
+        return successReply(await fn(ctx, body as B));
+      } catch (error) {
+        return errorReply(error);
+      }
+    });
   };
 }

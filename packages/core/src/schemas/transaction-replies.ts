@@ -90,6 +90,17 @@ export const TransactionOptionsSchema = Type.Object(
     dialect: Type.Optional(stringEnum(every<Dialect>()(['dtm']))),
     /** `base64` when payloads are binary (DTM's gRPC API). */
     payloadEncoding: Type.Optional(Type.Literal('base64')),
+    /** The transaction's trace context: its span's `traceparent`, the caller's span and `tracestate`. */
+    trace: Type.Optional(
+      Type.Object(
+        {
+          traceparent: Type.String(),
+          parentSpanId: Type.Optional(Type.String()),
+          tracestate: Type.Optional(Type.String()),
+        },
+        { ...CLOSED, title: 'TransactionTrace' },
+      ),
+    ),
   }),
   { ...CLOSED, title: 'TransactionOptions' },
 );

@@ -11,6 +11,7 @@ import { errorText, type BrokerMessage } from '@accord/protocol/brokers';
 import type { BranchCall } from '../engine/branch-call.js';
 import type { BrokerRegistry } from './broker-registry.js';
 import { BrokerTargetError, parseBrokerTarget, type BrokerTarget } from './broker-target.js';
+import { callTrace } from '../outbound/call-trace.js';
 
 /** Settings of a {@link BrokerBranchCaller}. */
 export interface BrokerBranchCallerOptions {
@@ -40,7 +41,12 @@ export class BrokerBranchCaller implements BranchCall {
     this.clock = options.clock ?? systemClock;
   }
 
-  async call(tx: TransactionRecord, op: BranchOp): Promise<Outcome> {
+  async call(
+    tx: TransactionRecord,
+    op: BranchOp,
+    _signal?: AbortSignal,
+    traceparent?: string,
+  ): Promise<Outcome> {
     let target: BrokerTarget | null;
     try {
       target = parseBrokerTarget(op.url);
@@ -51,7 +57,7 @@ export class BrokerBranchCaller implements BranchCall {
     try {
       const result = await this.options.registry.publish(
         target,
-        this.message(tx, op),
+        this.message(tx, op, traceparent),
         tx.options.requestTimeoutMs,
       );
       return result.ok
@@ -66,7 +72,11 @@ export class BrokerBranchCaller implements BranchCall {
     await this.options.registry.close();
   }
 
-  private message(tx: TransactionRecord, op: BranchOp): BrokerMessage {
+  private message(
+    tx: TransactionRecord,
+    op: BranchOp,
+    traceparent: string | undefined,
+  ): BrokerMessage {
     const headers = branchCallHeaders(
       { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
       op.payload,
@@ -74,6 +84,7 @@ export class BrokerBranchCaller implements BranchCall {
         extra: tx.options.headers,
         signingSecret: this.options.signingSecret,
         now: this.clock.now(),
+        trace: callTrace(tx, traceparent),
       },
     );
     return { id: brokerMessageId(tx, op), body: op.payload, headers };

@@ -18,6 +18,12 @@ export type { Env } from './read-settings.js';
 
 /** Fully resolved server configuration. */
 export interface ServerConfig {
+  /**
+   * The `OTEL_*` variables of the environment: OpenTelemetry's own settings (endpoint,
+   * protocol, headers, sampler, batching). An OTLP endpoint among them turns tracing on.
+   * Absent or empty: no tracing.
+   */
+  readonly otel?: Readonly<Record<string, string>>;
   readonly host: string;
   readonly port: number;
   /** Port of DTM's gRPC API; null: no gRPC listener. */
@@ -145,7 +151,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     },
     brokers: s.brokers,
     alertUrl: s.alertUrl,
+    otel: otelVariables(env),
   };
+}
+
+/** The `OTEL_*` variables of `env`. */
+function otelVariables(env: Env): Record<string, string> {
+  const otel: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('OTEL_') && value !== undefined) otel[name] = value;
+  }
+  return otel;
 }
 
 /**
@@ -159,6 +175,12 @@ export function redactConfig(config: ServerConfig): Record<string, unknown> {
   }
   const { participants } = config;
   printed['participants'] = { ...participants, caps: Object.fromEntries(participants.caps) };
+  // OTLP headers usually carry the collector's credentials.
+  if (config.otel !== undefined) {
+    printed['otel'] = Object.fromEntries(
+      Object.entries(config.otel).map(([k, v]) => [k, k.includes('HEADERS') ? '***' : v]),
+    );
+  }
   return printed;
 }
 

@@ -9,7 +9,14 @@ export interface BranchCall {
   /**
    * Performs one call. When `signal` aborts, the call ends at once (the request is
    * abandoned and its connection closed); what was already sent cannot be taken back.
+   * `traceparent` is the attempt's span context when a tracer made a span for it; without
+   * one the call carries a fresh child of the transaction's trace context.
    */
-  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome>;
+  call(
+    tx: TransactionRecord,
+    op: BranchOp,
+    signal?: AbortSignal,
+    traceparent?: string,
+  ): Promise<Outcome>;
   close(): Promise<void>;
 }

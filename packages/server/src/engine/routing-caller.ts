@@ -23,15 +23,20 @@ export class RoutingBranchCaller implements BranchCall {
     private readonly routes: readonly BranchRoute[],
   ) {}
 
-  call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
+  call(
+    tx: TransactionRecord,
+    op: BranchOp,
+    signal?: AbortSignal,
+    traceparent?: string,
+  ): Promise<Outcome> {
     const route = this.routes.find((r) => r.takes(op.url));
-    if (route === undefined) return this.fallback.call(tx, op, signal);
+    if (route === undefined) return this.fallback.call(tx, op, signal, traceparent);
     if (route.caller === null) {
       // Stored while the transport was configured, read by an instance without it: retried
       // (and in the end parked or failed) until an operator fixes the configuration.
       return Promise.resolve({ kind: 'error', httpStatus: null, message: route.unconfigured });
     }
-    return route.caller.call(tx, op, signal);
+    return route.caller.call(tx, op, signal, traceparent);
   }
 
   async close(): Promise<void> {

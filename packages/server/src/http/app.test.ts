@@ -390,6 +390,25 @@ describe('native API input handling', () => {
     assert.equal(again.body.match(/^# TYPE accord_process_cpu_seconds_total /gm)?.length, 1);
     const openapi = await server.app.inject({ url: '/openapi.json' });
     const doc = openapi.json<{ openapi: string; paths: Record<string, unknown> }>();
+    // API requests are counted by route template, never by raw URL.
+    await server.app.inject({ url: '/v1/transactions/no-such-gid-1', headers: auth });
+    await server.app.inject({ url: '/v1/transactions/no-such-gid-2', headers: auth });
+    await server.app.inject({ url: '/no/such/route/at/all' });
+    const after = (await server.app.inject({ url: '/metrics' })).body;
+    assert.match(
+      after,
+      /^accord_api_requests_total\{method="GET",route="\/v1\/transactions\/:gid",status="404"\} \d+$/m,
+    );
+    assert.match(
+      after,
+      /^accord_api_requests_total\{method="GET",route="unmatched",status="404"\} \d+$/m,
+    );
+    assert.match(
+      after,
+      /^accord_api_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/healthz",status="200"\} \d+$/m,
+    );
+    assert.doesNotMatch(after, /no-such-gid|no\/such\/route/);
+    assert.match(after, /^# TYPE accord_transaction_duration_seconds histogram$/m);
     assert.match(doc.openapi, /^3\./);
     assert.ok(doc.paths['/v1/transactions']);
   });

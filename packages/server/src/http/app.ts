@@ -44,6 +44,11 @@ export interface AppDeps {
   /** TCC for REST: the confirm's safety margin, the measured round trip, the time. */
   readonly tccRest: Pick<TccRestRoutesDeps, 'safetyMarginMs' | 'roundTrips' | 'now'>;
   readonly logger: FastifyBaseLogger;
+  /**
+   * Told of every answered request: method, route template (`unmatched` when no route
+   * took it, so the label stays bounded), status, seconds.
+   */
+  readonly onAnswered?: (method: string, route: string, status: number, seconds: number) => void;
   /** Told of every route registered, before anything else hears of it. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
@@ -111,6 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  const onAnswered = deps.onAnswered;
+  if (onAnswered) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      onAnswered(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   app.addHook('onRequest', async () => {
     if (closing)
       throw new AccordError('SHUTTING_DOWN', 'the coordinator is stopping; try another instance');

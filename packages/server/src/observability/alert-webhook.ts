@@ -9,6 +9,7 @@ import type { Alert, Clock, TransactionRecord } from '@accord/core';
 import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
 import { signPayload, type SignedCall } from '@accord/protocol';
+import { callTrace } from '../outbound/call-trace.js';
 
 /** Settings of the webhook. */
 export interface AlertWebhookOptions {
@@ -51,12 +52,12 @@ export function withAlertWebhook(
         reason: alert.reason,
         at: new Date(options.clock.now()).toISOString(),
       };
-      void deliver(options, JSON.stringify(payload), {
-        gid: alert.gid,
-        branchId: alert.branchId,
-        op: ALERT_OP,
-        mode: tx.mode,
-      });
+      void deliver(
+        options,
+        JSON.stringify(payload),
+        { gid: alert.gid, branchId: alert.branchId, op: ALERT_OP, mode: tx.mode },
+        callTrace(tx, undefined),
+      );
     },
   };
 }
@@ -72,6 +73,7 @@ async function deliver(
   options: AlertWebhookOptions,
   body: string,
   call: SignedCall,
+  trace: { readonly traceparent: string; readonly tracestate?: string },
 ): Promise<void> {
   const delays = options.retryDelaysMs ?? [1_000, 5_000];
   const timeout = options.timeoutMs ?? 5_000;
@@ -85,6 +87,10 @@ async function deliver(
         [ACCORD_HEADERS.branch]: call.branchId,
         [ACCORD_HEADERS.op]: call.op,
         [ACCORD_HEADERS.mode]: call.mode,
+        [ACCORD_HEADERS.traceparent]: trace.traceparent,
+        ...(trace.tracestate === undefined
+          ? {}
+          : { [ACCORD_HEADERS.tracestate]: trace.tracestate }),
       };
       if (options.signingSecret !== null) {
         headers[ACCORD_HEADERS.signature] = signPayload(

@@ -15,7 +15,18 @@ export interface Metrics {
   readonly active: Gauge;
   readonly leasesLost: Counter;
   readonly purged: Counter;
+  readonly transactionDuration: Histogram<'mode' | 'outcome'>;
+  readonly apiRequests: Counter<'method' | 'route' | 'status'>;
+  readonly apiDuration: Histogram<'method' | 'route' | 'status'>;
 }
+
+/** Seconds from a few ms to an hour: fast sagas and transactions waiting on retries alike. */
+const TRANSACTION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+];
+const API_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * A registry that adds prom-client's process metrics (CPU, memory, event loop, GC) on its
@@ -94,6 +105,26 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
     purged: new prom.Counter({
       name: 'accord_purged_transactions_total',
       help: 'Terminal transactions deleted by retention.',
+      registers: [registry],
+    }),
+    transactionDuration: new prom.Histogram({
+      name: 'accord_transaction_duration_seconds',
+      help: 'From creation to terminal status, by mode and outcome (succeeded, failed).',
+      labelNames: ['mode', 'outcome'],
+      buckets: TRANSACTION_BUCKETS,
+      registers: [registry],
+    }),
+    apiRequests: new prom.Counter({
+      name: 'accord_api_requests_total',
+      help: 'HTTP requests answered, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    apiDuration: new prom.Histogram({
+      name: 'accord_api_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: API_BUCKETS,
       registers: [registry],
     }),
   };

@@ -31,6 +31,11 @@ export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserve
     },
     terminal(tx) {
       metrics.transactions.inc({ mode: tx.mode, status: tx.status });
+      const ended = tx.finishedAt ?? tx.updatedAt;
+      metrics.transactionDuration.observe(
+        { mode: tx.mode, outcome: tx.status },
+        Math.max(0, ended - tx.createdAt) / 1000,
+      );
       if (tx.status === 'failed')
         logger.info({ gid: tx.gid, mode: tx.mode, reason: tx.reason }, 'transaction failed');
     },

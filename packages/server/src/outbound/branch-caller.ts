@@ -12,6 +12,7 @@ import { dtmCallOf, dtmOutcome } from './dtm-convention.js';
 import type { RoundTrips } from './round-trips.js';
 import type { TargetPolicy } from './target-policy.js';
 import { classifyTccRest, tccRestRequest } from './tcc-rest-calls.js';
+import { callTrace } from './call-trace.js';
 
 /** Settings of the outbound HTTP client. */
 export interface BranchCallerOptions {
@@ -62,9 +63,15 @@ export class HttpBranchCaller implements BranchCall {
     return this.http;
   }
 
-  async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
-    if (rulesOf(tx.mode).calling === 'tcc-rest') return this.callTccRest(tx, op, signal);
-    const headers = this.accordHeaders(tx, op, op.payload);
+  async call(
+    tx: TransactionRecord,
+    op: BranchOp,
+    signal?: AbortSignal,
+    traceparent?: string,
+  ): Promise<Outcome> {
+    if (rulesOf(tx.mode).calling === 'tcc-rest')
+      return this.callTccRest(tx, op, signal, traceparent);
+    const headers = this.accordHeaders(tx, op, op.payload, traceparent);
     if (op.payload !== '') headers['content-type'] = 'application/json';
     const timeout = tx.options.requestTimeoutMs;
     // Transactions created through the DTM-compatible API keep DTM's convention.
@@ -100,9 +107,10 @@ export class HttpBranchCaller implements BranchCall {
     tx: TransactionRecord,
     op: BranchOp,
     signal?: AbortSignal,
+    traceparent?: string,
   ): Promise<Outcome> {
     const { method, headers: tcc } = tccRestRequest(op);
-    const headers = { ...this.accordHeaders(tx, op, ''), ...tcc };
+    const headers = { ...this.accordHeaders(tx, op, '', traceparent), ...tcc };
     const timeout = tx.options.requestTimeoutMs;
     const started = performance.now();
     let status: number | null = null;
@@ -119,7 +127,12 @@ export class HttpBranchCaller implements BranchCall {
   }
 
   /** The Accord headers of a call: ids, mode, trace context, signature, extra headers. */
-  private accordHeaders(tx: TransactionRecord, op: BranchOp, body: string): Record<string, string> {
+  private accordHeaders(
+    tx: TransactionRecord,
+    op: BranchOp,
+    body: string,
+    traceparent: string | undefined,
+  ): Record<string, string> {
     return branchCallHeaders(
       { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
       body,
@@ -127,6 +140,7 @@ export class HttpBranchCaller implements BranchCall {
         extra: tx.options.headers,
         signingSecret: this.options.signingSecret,
         now: this.options.clock.now(),
+        trace: callTrace(tx, traceparent),
       },
     );
   }

@@ -17,6 +17,7 @@ import type { BranchCall } from '../engine/branch-call.js';
 import { DTM_CHECK } from './dtm-convention.js';
 import { parseGrpcTarget, type GrpcTarget } from './grpc-target.js';
 import type { TargetPolicy } from './target-policy.js';
+import { callTrace } from './call-trace.js';
 
 type GrpcJs = typeof Grpc;
 
@@ -51,7 +52,12 @@ export class GrpcBranchCaller implements BranchCall {
     return this.grpc;
   }
 
-  async call(tx: TransactionRecord, op: BranchOp, signal?: AbortSignal): Promise<Outcome> {
+  async call(
+    tx: TransactionRecord,
+    op: BranchOp,
+    signal?: AbortSignal,
+    traceparent?: string,
+  ): Promise<Outcome> {
     const target = parseGrpcTarget(op.url);
     if (typeof target === 'string') return unknown(`target ${op.url} ${target}`);
     const timeout = tx.options.requestTimeoutMs;
@@ -62,7 +68,7 @@ export class GrpcBranchCaller implements BranchCall {
         tx.options.payloadEncoding === 'base64'
           ? Buffer.from(op.payload, 'base64')
           : Buffer.from(op.payload, 'utf8');
-      const metadata = this.metadata(grpc, tx, op);
+      const metadata = this.metadata(grpc, tx, op, traceparent);
       const error = await unary(client, target.method, body, metadata, timeout, signal);
       if (signal?.aborted) return unknown('abandoned: the lease was lost or about to run out');
       return classify(error);
@@ -73,7 +79,12 @@ export class GrpcBranchCaller implements BranchCall {
   }
 
   /** The call's metadata: Accord's headers, and DTM's `dtm-*` keys for DTM transactions. */
-  private metadata(grpc: GrpcJs, tx: TransactionRecord, op: BranchOp): Metadata {
+  private metadata(
+    grpc: GrpcJs,
+    tx: TransactionRecord,
+    op: BranchOp,
+    traceparent: string | undefined,
+  ): Metadata {
     const headers = branchCallHeaders(
       { gid: tx.gid, branchId: op.branchId, op: op.op, mode: tx.mode },
       op.payload, // a binary payload is signed as its base64 text
@@ -81,6 +92,7 @@ export class GrpcBranchCaller implements BranchCall {
         extra: tx.options.headers,
         signingSecret: this.options.signingSecret,
         now: this.options.clock.now(),
+        trace: callTrace(tx, traceparent),
       },
     );
     const entries: Record<string, string> = {};

@@ -38,6 +38,8 @@ export interface DtmCreate {
   readonly binary?: boolean;
   readonly waitResult: boolean;
   readonly rollbackReason: string | null;
+  /** The creating request's headers, for its trace context (`traceparent`, `tracestate`). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** DTM's trans types Accord runs, and the mode each becomes. */

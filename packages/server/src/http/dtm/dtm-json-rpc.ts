@@ -48,7 +48,11 @@ export interface DtmJsonRpcDeps {
   readonly authorize: Authorizer;
 }
 
-type Method = (params: unknown) => Promise<unknown>;
+/** A method: the call's params and the HTTP request's headers (for its trace context). */
+type Method = (
+  params: unknown,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+) => Promise<unknown>;
 
 class RpcFault extends Error {
   constructor(
@@ -70,8 +74,8 @@ function methods(service: DtmService): Readonly<Record<string, Method>> {
   return {
     newGid: async () => ({ gid: service.newGid() }),
     // DTM answers a null result to the actions; the error member carries refusals.
-    prepare: async (p) => (await service.prepare(paramsObject(p)), null),
-    submit: async (p) => (await service.submit(paramsObject(p)), null),
+    prepare: async (p, headers) => (await service.prepare(paramsObject(p), headers), null),
+    submit: async (p, headers) => (await service.submit(paramsObject(p), headers), null),
     abort: async (p) => (await service.abort(paramsObject(p)), null),
     registerBranch: async (p) => (await service.register(paramsObject(p)), null),
   };
@@ -172,7 +176,7 @@ export function dtmJsonRpcRoutes(app: FastifyInstance, deps: DtmJsonRpcDeps): vo
               `method not found: ${String(name).slice(0, 64)}`,
             );
           }
-          return { jsonrpc: '2.0', id, result: await method(body['params']) };
+          return { jsonrpc: '2.0', id, result: await method(body['params'], request.headers) };
         } catch (error) {
           const rpc = jsonRpcErrorOf(error);
           if (rpc.code === JSON_RPC_CODES.internal) {

@@ -15,6 +15,7 @@ import type { DtmCreate } from './dtm-body.js';
 import { dtmNewTransaction } from './dtm-create.js';
 import { dtmFailure } from './dtm-reply.js';
 import { expandTopics } from './dtm-topics.js';
+import { withRequestTrace } from '../../outbound/call-trace.js';
 
 /** What the operations need. */
 export interface DtmOperationsDeps {
@@ -66,7 +67,8 @@ export async function dtmPrepare(deps: DtmOperationsDeps, dtm: DtmCreate): Promi
     }
     return;
   }
-  await deps.engine.create(await dtmNewTransaction(await expanded(deps, dtm), deps.create), null);
+  const spec = await dtmNewTransaction(await expanded(deps, dtm), deps.create);
+  await deps.engine.create(withRequestTrace(spec, dtm.headers ?? {}), null);
 }
 
 /**
@@ -83,9 +85,10 @@ export async function dtmSubmit(
   const gid = dtm.body.gid!;
   const existing = await findTransaction(engine, gid);
   if (existing === undefined) {
-    const spec = await dtmNewTransaction(await expanded(deps, dtm), deps.create, {
-      submittedAtOnce: true,
-    });
+    const spec = withRequestTrace(
+      await dtmNewTransaction(await expanded(deps, dtm), deps.create, { submittedAtOnce: true }),
+      dtm.headers ?? {},
+    );
     const prepared = rulesOf(spec.mode).startsPrepared;
     const snapshot = (await engine.create(spec, prepared ? null : waitMs)).snapshot;
     return prepared ? engine.submit(gid, waitMs) : snapshot;

@@ -169,7 +169,7 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
 
     const prepare = transRoute('DTM: prepare a tcc, xa or msg', CREATES);
     scope.post<{ Body: DtmTransBody }>(`${BASE}/prepare`, prepare, (request) =>
-      service.prepare(request.body ?? {}),
+      service.prepare(request.body ?? {}, request.headers),
     );
 
     const submit = transRoute('DTM: submit (a saga or msg is created and run)', [
@@ -177,7 +177,7 @@ export function dtmRoutes(app: FastifyInstance, deps: DtmRoutesDeps): void {
       'BRANCH_ONGOING',
     ]);
     scope.post<{ Body: DtmTransBody }>(`${BASE}/submit`, submit, (request) =>
-      service.submit(request.body ?? {}),
+      service.submit(request.body ?? {}, request.headers),
     );
 
     const abort = transRoute('DTM: abort', [...WRITES, 'BRANCH_ONGOING']);

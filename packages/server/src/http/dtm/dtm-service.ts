@@ -11,6 +11,9 @@ import type { DtmOperationsDeps } from './dtm-operations.js';
 import { dtmAbort, dtmPrepare, dtmRegister, dtmSubmit, gidOf } from './dtm-operations.js';
 import { DTM_SUCCESS, waitedReply } from './dtm-reply.js';
 
+/** A request's headers; its `traceparent` / `tracestate` become the transaction's trace. */
+type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 /** What the DTM actions need. */
 export interface DtmServiceDeps extends DtmOperationsDeps {
   readonly waitResultCapMs: number;
@@ -26,14 +29,14 @@ export class DtmService {
   }
 
   /** `prepare`: stores a tcc/xa/msg `prepared`; repeating it while prepared is a success. */
-  async prepare(body: DtmTransBody): Promise<typeof DTM_SUCCESS> {
-    await dtmPrepare(this.deps, this.translate(body));
+  async prepare(body: DtmTransBody, headers?: RequestHeaders): Promise<typeof DTM_SUCCESS> {
+    await dtmPrepare(this.deps, { ...this.translate(body), headers });
     return DTM_SUCCESS;
   }
 
   /** `submit`: creates and runs (saga, msg at once) or submits a prepared transaction. */
-  async submit(body: DtmTransBody): Promise<typeof DTM_SUCCESS> {
-    const dtm = this.translate(body);
+  async submit(body: DtmTransBody, headers?: RequestHeaders): Promise<typeof DTM_SUCCESS> {
+    const dtm = { ...this.translate(body), headers };
     const snapshot = await dtmSubmit(this.deps, dtm, this.wait(dtm.waitResult));
     return dtm.waitResult ? waitedReply(snapshot, 'succeeded') : DTM_SUCCESS;
   }

@@ -13,6 +13,7 @@ import { toNewNotification } from '../notify-request.js';
 import { BY_GID, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
 import type { AccordApp } from '../typed-app.js';
 import { attemptView, notificationView } from '../views.js';
+import { withRequestTrace } from '../../outbound/call-trace.js';
 
 /** What the routes need. */
 export interface NotificationRoutesDeps {
@@ -46,7 +47,10 @@ export function notificationRoutes(app: AccordApp, deps: NotificationRoutesDeps)
       },
     },
     async (request, reply) => {
-      const spec = await toNewNotification(request.body, deps.create);
+      const spec = withRequestTrace(
+        await toNewNotification(request.body, deps.create),
+        request.headers,
+      );
       const result = await engine.create(spec, null);
       return reply
         .code(result.created ? 201 : 200)

@@ -21,6 +21,7 @@ import {
   tccRestGid,
   tccRestTransaction,
 } from '../tcc-rest-request.js';
+import { withRequestTrace } from '../../outbound/call-trace.js';
 
 /** What the routes need. */
 export interface TccRestRoutesDeps {
@@ -66,11 +67,14 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
   };
 
   /** Creates the transaction with every link registered; an existing one is left as it is. */
-  async function prepared(links: readonly ParticipantLink[]): Promise<TransactionSnapshot> {
+  async function prepared(
+    links: readonly ParticipantLink[],
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): Promise<TransactionSnapshot> {
     const gid = tccRestGid(links);
     const existing = await engine.find(gid);
     if (existing !== null && existing.tx.status !== 'prepared') return existing;
-    await engine.create(tccRestTransaction(links, deps.create), null);
+    await engine.create(withRequestTrace(tccRestTransaction(links, deps.create), headers), null);
     let snapshot: TransactionSnapshot | null = null;
     for (const ops of linkOps(links)) snapshot = await engine.register(gid, ops);
     return snapshot ?? (await engine.get(gid)).snapshot;
@@ -89,7 +93,7 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
 
   app.put<{ Body: TccRestBody }>('/tcc/coordinator/confirm', options, async (request, reply) => {
     const links = await checkLinks(request.body, deps.create);
-    let snapshot = await prepared(links);
+    let snapshot = await prepared(links, request.headers);
     if (snapshot.tx.status === 'prepared') {
       const margin = deps.safetyMarginMs + deps.roundTrips.ms;
       const soon = links.find((l) => l.expires - deps.now() < margin);
@@ -106,7 +110,7 @@ export function tccRestRoutes(app: FastifyInstance, deps: TccRestRoutesDeps): vo
 
   app.put<{ Body: TccRestBody }>('/tcc/coordinator/cancel', options, async (request, reply) => {
     const links = await checkLinks(request.body, deps.create);
-    let snapshot = await prepared(links);
+    let snapshot = await prepared(links, request.headers);
     if (snapshot.tx.status === 'prepared') {
       snapshot = await engine.abort(snapshot.tx.gid, 'cancelled by client');
     }

@@ -25,6 +25,7 @@ import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
 import { ADMIN_ROUTE, BY_GID, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
 import type { AccordApp } from '../typed-app.js';
 import { attemptView, transactionSummary, transactionView } from '../views.js';
+import { withRequestTrace } from '../../outbound/call-trace.js';
 
 /** What the routes need. */
 export interface TransactionRoutesDeps {
@@ -136,7 +137,10 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
       },
     },
     async (request, reply) => {
-      const spec = await toNewTransaction(request.body, deps.create);
+      const spec = withRequestTrace(
+        await toNewTransaction(request.body, deps.create),
+        request.headers,
+      );
       const result = await engine.create(
         spec,
         waitMs(request.body.waitResult, deps.waitResultCapMs),
