@@ -30,6 +30,7 @@ export default tseslint.config(
       '**/build/**',
       '**/node_modules/**',
       '.accord/**',
+      '.tools/**',
       'scripts/**',
       'eslint.config.js',
       'packages/server/bin/**',

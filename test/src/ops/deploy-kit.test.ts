@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { servicesRequired, tempDir } from '@accord/testkit';
@@ -23,6 +23,12 @@ const NOT_YET_EXPORTED: readonly string[] = [
   // Non-terminal transactions past the stuck threshold, by mode.
   'accord_transactions_stuck',
 ];
+
+/** promtool as scripts/install-promtool.sh unpacked it, else the one on the PATH. */
+function promtoolPath(): string {
+  const unpacked = `${ROOT}.tools/prometheus/usr/bin/promtool`;
+  return existsSync(unpacked) ? unpacked : 'promtool';
+}
 
 const HISTOGRAM_SERIES = /_(bucket|sum|count)$/;
 
@@ -79,14 +85,15 @@ describe('shipped Grafana dashboard and Prometheus rules', () => {
   }
 
   it('the alert rules pass promtool check rules', (t) => {
-    const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    const promtool = promtoolPath();
+    const probe = spawnSync(promtool, ['--version'], { encoding: 'utf8' });
     if (probe.error !== undefined) {
       const line = 'promtool not found (run scripts/install-promtool.sh)';
       if (servicesRequired()) throw new Error(`ACCORD_REQUIRE_SERVICES=1 but ${line}`);
       t.skip(line);
       return;
     }
-    const check = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
+    const check = spawnSync(promtool, ['check', 'rules', RULES], { encoding: 'utf8' });
     assert.equal(check.status, 0, `${check.stdout}\n${check.stderr}`);
     assert.match(check.stdout, /SUCCESS: 6 rules found/);
   });
