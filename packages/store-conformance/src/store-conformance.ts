@@ -14,6 +14,7 @@ import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
 import { recordCases } from './records-cases.js';
 import { retentionCases } from './retention-cases.js';
+import { summaryCases } from './summary-cases.js';
 
 export type { ConformanceHandle, OpenConformanceStore } from './fixtures.js';
 
@@ -41,6 +42,7 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('retention', () => retentionCases(open));
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
+    describe('summary', () => summaryCases(open));
     describe('key-value entries', () => keyValueCases(open));
   });
 }
