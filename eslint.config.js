@@ -31,6 +31,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '.accord/**',
       'scripts/**',
+      'packages/dashboard/build.mjs',
       'eslint.config.js',
       'packages/server/bin/**',
     ],

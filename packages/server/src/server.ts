@@ -29,6 +29,10 @@ import { startConfiguredGrpc } from './grpc/start-grpc.js';
 import { RoundTrips } from './outbound/round-trips.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
+import { ActivityRing, withActivity } from './dashboard/activity-ring.js';
+import { dashboardRoot } from './dashboard/dashboard-root.js';
+import { InstanceHeartbeat } from './dashboard/instance-heartbeat.js';
+import { readStats } from './dashboard/stats.js';
 
 /** A running coordinator. */
 export interface RunningServer {
@@ -50,6 +54,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Told of every route the HTTP app registers (Fastify's `onRoute`), HEAD routes too. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
+  /** Folder of the built web UI, instead of the `@accord/dashboard` package's. */
+  readonly uiRoot?: string;
 }
 
 /** Starts a coordinator and resolves once it listens. */
@@ -102,7 +108,8 @@ export async function startServer(
     },
   ]);
   const metrics = createMetrics(store, () => engine.inFlight);
-  const observer = metricsObserver(metrics, logger);
+  const activity = new ActivityRing(() => clock.now());
+  const observer = withActivity(metricsObserver(metrics, logger), activity);
   registerParkedGauge(metrics, store);
   const engine: Engine = new Engine({
     store,
@@ -125,6 +132,13 @@ export async function startServer(
           }),
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
+  const heartbeat = new InstanceHeartbeat({
+    kv: store.kv,
+    nodeId: owner,
+    leases: () => engine.inFlight,
+    now: () => clock.now(),
+    onError: (error) => logger.warn({ err: error }, 'instance heartbeat failed'),
+  });
   const ids = new Snowflake(config.nodeId, clock);
   const create = {
     config,
@@ -146,12 +160,16 @@ export async function startServer(
     tccRest: { safetyMarginMs: config.tccRestMarginMs, roundTrips, now: () => clock.now() },
     logger,
     onRoute: options.onRoute,
+    stats: () => readStats({ store, activity, heartbeat, now: () => clock.now() }),
+    uiRoot: config.ui ? (options.uiRoot ?? dashboardRoot()) : null,
   });
   engine.start();
+  heartbeat.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
     async (error: unknown) => {
       await app.close();
+      await heartbeat.stop();
       await engine.stop(0);
       await caller.close();
       await store.close();
@@ -173,6 +191,7 @@ export async function startServer(
     async close() {
       await grpc?.close();
       await app.close();
+      await heartbeat.stop();
       await engine.stop(config.shutdownGraceMs);
       await caller.close();
       await store.close();

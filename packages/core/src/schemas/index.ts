@@ -16,3 +16,4 @@ export * from './notifications.js';
 export * from './system.js';
 export * from './tcc-rest.js';
 export * from './dtm.js';
+export * from './dashboard.js';

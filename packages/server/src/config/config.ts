@@ -68,6 +68,8 @@ export interface ServerConfig {
   readonly brokers: readonly BrokerConfig[];
   /** Where alerts (parked transactions, failed notifications) are posted; null: logs only. */
   readonly alertUrl: string | null;
+  /** Whether the web dashboard is served at `/ui`. */
+  readonly ui: boolean;
 }
 
 /** Flags from the command line; each overrides its environment variable. */
@@ -136,6 +138,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     crashPoints: s.crashPoints,
     brokers: s.brokers,
     alertUrl: s.alertUrl,
+    ui: s.ui === 'on',
   };
 }
 

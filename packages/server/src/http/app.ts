@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
+import type { StatsReply } from '@accord/core/schemas';
 import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
 import { TopicRegistry } from '../topics/topic-registry.js';
@@ -22,9 +23,11 @@ import { useLimitedJsonParser } from './json-body.js';
 import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { uiRoutes } from './routes/ui.js';
 
 /** Everything the HTTP app is built from. */
 export interface AppDeps {
@@ -40,6 +43,10 @@ export interface AppDeps {
   /** TCC for REST: the confirm's safety margin, the measured round trip, the time. */
   readonly tccRest: Pick<TccRestRoutesDeps, 'safetyMarginMs' | 'roundTrips' | 'now'>;
   readonly logger: FastifyBaseLogger;
+  /** Reads the dashboard's overview (`GET /v1/stats`). */
+  readonly stats: () => Promise<StatsReply>;
+  /** The built web UI's folder, served at `/ui`; null: no UI routes. */
+  readonly uiRoot: string | null;
   /** Told of every route registered, before anything else hears of it. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
@@ -153,5 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authorize: check,
     openapi,
   });
+  statsRoutes(typed, { authorize: check, read: deps.stats });
+  if (deps.uiRoot !== null) await uiRoutes(typed, { root: deps.uiRoot });
   return app;
 }
