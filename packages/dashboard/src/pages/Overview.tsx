@@ -18,8 +18,14 @@ function record(stats: Stats): void {
   if (samples.length > 360) samples.shift();
 }
 
+/** Every minute of the last hour, so the axis always spans it. */
+function lastHour(now: number): number[] {
+  const current = Math.floor(now / 60_000) * 60_000;
+  return Array.from({ length: 60 }, (_, i) => current - (59 - i) * 60_000);
+}
+
 function perMinute(stats: Stats, pick: (row: Stats['activity'][number]) => number) {
-  const minutes = [...new Set(stats.activity.map((r) => r.minute))].sort((a, b) => a - b);
+  const minutes = lastHour(stats.now);
   const modes = [...new Set(stats.activity.map((r) => r.mode))];
   return {
     x: minutes.map((m) => m / 1000),
@@ -45,6 +51,9 @@ export function Overview() {
   const data = stats.data;
   record(data);
   const live = data.live.reduce((n, c) => n + c.count, 0);
+  // A first point ten minutes back keeps the axis readable until samples accumulate.
+  const start = { at: (samples[0]?.at ?? 0) - 600, p50: null, p99: null, lag: null };
+  const sampled = [start, ...samples];
   const ended = perMinute(data, (r) => r.succeeded + r.failed);
   const failures = perMinute(data, (r) => r.failed);
   return (
@@ -67,16 +76,16 @@ export function Overview() {
         <Chart title="Failed per minute, by mode" {...failures} />
         <Chart
           title="Branch latency (ms)"
-          x={samples.map((s) => s.at)}
+          x={sampled.map((s) => s.at)}
           series={[
-            { label: 'p50', values: samples.map((s) => s.p50) },
-            { label: 'p99', values: samples.map((s) => s.p99) },
+            { label: 'p50', values: sampled.map((s) => s.p50) },
+            { label: 'p99', values: sampled.map((s) => s.p99) },
           ]}
         />
         <Chart
           title="Due-queue lag (ms)"
-          x={samples.map((s) => s.at)}
-          series={[{ label: 'lag', values: samples.map((s) => s.lag) }]}
+          x={sampled.map((s) => s.at)}
+          series={[{ label: 'lag', values: sampled.map((s) => s.lag) }]}
         />
       </div>
       <h2>Live by mode and status</h2>
