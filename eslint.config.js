@@ -32,6 +32,7 @@ export default tseslint.config(
       '.accord/**',
       '.tools/**',
       'scripts/**',
+      'packages/dashboard/build.mjs',
       'eslint.config.js',
       'packages/server/bin/**',
     ],

@@ -93,6 +93,25 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
+/** How many non-terminal transactions have one mode, status and parked flag. */
+export interface LiveCount {
+  readonly mode: Mode;
+  readonly status: GlobalStatus;
+  readonly parked: boolean;
+  readonly count: number;
+}
+
+/** What {@link Store.summarize} reports. */
+export interface StoreSummary {
+  /** Non-terminal transactions by mode, status and parked flag (groups of zero left out). */
+  readonly live: readonly LiveCount[];
+  /**
+   * `nextAttemptAt` of the most overdue transaction that is due at `now` but not yet
+   * claimed (not parked, lease free or expired); null when none is.
+   */
+  readonly oldestDueAt: number | null;
+}
+
 /**
  * Which waiting transactions {@link Store.hasten} makes due: non-terminal, not parked,
  * lease free or expired at `now`, and `nextAttemptAt` later than `laterThan`.
@@ -209,6 +228,12 @@ export interface Store {
 
   /** Number of parked, non-terminal transactions. */
   countParked(): Promise<number>;
+
+  /**
+   * Counts of the non-terminal transactions and the oldest unclaimed due one, for the
+   * dashboard. Terminal transactions are not counted: there may be millions of them.
+   */
+  summarize(now: number): Promise<StoreSummary>;
 
   /**
    * Retention: deletes up to `limit` terminal transactions (with their ops, history and

@@ -31,6 +31,10 @@ import { RoundTrips } from './outbound/round-trips.js';
 import { Participants } from './participants/participants.js';
 import { TargetPolicy } from './outbound/target-policy.js';
 import { openStore } from './stores/open-store.js';
+import { ActivityRing, withActivity } from './dashboard/activity-ring.js';
+import { dashboardRoot } from './dashboard/dashboard-root.js';
+import { InstanceHeartbeat } from './dashboard/instance-heartbeat.js';
+import { readStats } from './dashboard/stats.js';
 
 /** A running coordinator. */
 export interface RunningServer {
@@ -52,6 +56,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Told of every route the HTTP app registers (Fastify's `onRoute`), HEAD routes too. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
+  /** Folder of the built web UI, instead of the `@accord/dashboard` package's. */
+  readonly uiRoot?: string;
 }
 
 /** Starts a coordinator and resolves once it listens. */
@@ -106,7 +112,8 @@ export async function startServer(
   ]);
   const caller = tracing?.traceCalls(routing) ?? routing;
   const metrics = createMetrics(store, () => engine.inFlight);
-  const measured = metricsObserver(metrics, logger);
+  const activity = new ActivityRing(() => clock.now());
+  const measured = withActivity(metricsObserver(metrics, logger), activity);
   const observer = tracing?.traceEngine(measured) ?? measured;
   registerParkedGauge(metrics, store);
   const participants = new Participants({
@@ -145,6 +152,13 @@ export async function startServer(
           }),
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
+  const heartbeat = new InstanceHeartbeat({
+    kv: store.kv,
+    nodeId: owner,
+    leases: () => engine.inFlight,
+    now: () => clock.now(),
+    onError: (error) => logger.warn({ err: error }, 'instance heartbeat failed'),
+  });
   const ids = new Snowflake(config.nodeId, clock);
   const create = {
     config,
@@ -172,12 +186,16 @@ export async function startServer(
       metrics.apiRequests.inc(labels);
       metrics.apiDuration.observe(labels, seconds);
     },
+    stats: () => readStats({ store, activity, heartbeat, now: () => clock.now() }),
+    uiRoot: config.ui ? (options.uiRoot ?? dashboardRoot()) : null,
   });
   engine.start();
+  heartbeat.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
     async (error: unknown) => {
       await app.close();
+      await heartbeat.stop();
       await engine.stop(0);
       await participants.stop();
       await caller.close();
@@ -201,6 +219,7 @@ export async function startServer(
     async close() {
       await grpc?.close();
       await app.close();
+      await heartbeat.stop();
       await engine.stop(config.shutdownGraceMs);
       await participants.stop();
       await caller.close();

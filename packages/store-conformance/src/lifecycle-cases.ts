@@ -94,6 +94,7 @@ export function lifecycleCases(open: OpenConformanceStore): void {
         ['renew', () => store.renew([{ gid: 'z-1', fence: 1 }], 'o', T + 9000)],
         ['list', () => store.list({ limit: 10 })],
         ['countParked', () => store.countParked()],
+        ['summarize', () => store.summarize(T)],
         ['migrate', () => store.migrate()],
       ];
       for (const [name, call] of calls) await assert.rejects(call(), Error, name);

@@ -15,6 +15,7 @@ import { listingCases } from './listing-cases.js';
 import { lockCases } from './lock-cases.js';
 import { recordCases } from './records-cases.js';
 import { retentionCases } from './retention-cases.js';
+import { summaryCases } from './summary-cases.js';
 
 export type { ConformanceHandle, OpenConformanceStore } from './fixtures.js';
 
@@ -42,6 +43,7 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('retention', () => retentionCases(open));
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
+    describe('summary', () => summaryCases(open));
     describe('key-value entries', () => keyValueCases(open));
     describe('row locks', () => lockCases(open));
   });

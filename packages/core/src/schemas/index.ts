@@ -17,3 +17,4 @@ export * from './system.js';
 export * from './participants.js';
 export * from './tcc-rest.js';
 export * from './dtm.js';
+export * from './dashboard.js';

@@ -77,6 +77,8 @@ export interface ServerConfig {
   readonly brokers: readonly BrokerConfig[];
   /** Where alerts (parked transactions, failed notifications) are posted; null: logs only. */
   readonly alertUrl: string | null;
+  /** Whether the web dashboard is served at `/ui`. */
+  readonly ui: boolean;
 }
 
 /** Flags from the command line; each overrides its environment variable. */
@@ -152,6 +154,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     brokers: s.brokers,
     alertUrl: s.alertUrl,
     otel: otelVariables(env),
+    ui: s.ui === 'on',
   };
 }
 

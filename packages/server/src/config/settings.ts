@@ -126,6 +126,14 @@ export const SERVER_SETTINGS = {
     default: 'sqlite:accord.db',
     description: 'The forms are described below.',
   },
+  ui: {
+    env: 'ACCORD_UI',
+    section: 'listening',
+    type: oneOf(['on', 'off'] as const),
+    default: 'on',
+    description:
+      'The web dashboard at `/ui` (and `/` redirecting to it), signed in with a bearer token; see [operations.md](operations.md#dashboard). `off`: neither route exists.',
+  },
   token: {
     env: 'ACCORD_TOKEN',
     section: 'security',

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
+import type { StatsReply } from '@accord/core/schemas';
 import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
 import { TopicRegistry } from '../topics/topic-registry.js';
@@ -25,9 +26,11 @@ import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { participantRoutes } from './routes/participants.js';
+import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { uiRoutes } from './routes/ui.js';
 
 /** Everything the HTTP app is built from. */
 export interface AppDeps {
@@ -49,6 +52,10 @@ export interface AppDeps {
    * took it, so the label stays bounded), status, seconds.
    */
   readonly onAnswered?: (method: string, route: string, status: number, seconds: number) => void;
+  /** Reads the dashboard's overview (`GET /v1/stats`). */
+  readonly stats: () => Promise<StatsReply>;
+  /** The built web UI's folder, served at `/ui`; null: no UI routes. */
+  readonly uiRoot: string | null;
   /** Told of every route registered, before anything else hears of it. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
@@ -175,5 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authorize: check,
     openapi,
   });
+  statsRoutes(typed, { authorize: check, read: deps.stats });
+  if (deps.uiRoot !== null) await uiRoutes(typed, { root: deps.uiRoot });
   return app;
 }

@@ -13,6 +13,7 @@ import type {
   OpName,
   OpStatus,
   OutcomeKind,
+  StoreSummary,
   TransactionOptions,
   TransactionRecord,
 } from '@accord/core';
@@ -247,4 +248,17 @@ export function byDueOrder(a: TransactionRecord, b: TransactionRecord): number {
   const at = (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0);
   if (at !== 0) return at;
   return a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0;
+}
+
+/** Reads the rows of a `countLive` query (mode, status, parked, n) and an `oldestDue` value. */
+export function toStoreSummary(rows: readonly Row[], oldestDue: unknown): StoreSummary {
+  return {
+    live: rows.map((row) => ({
+      mode: text(row['mode'], 'mode') as Mode,
+      status: text(row['status'], 'status') as GlobalStatus,
+      parked: row['parked'] === true || row['parked'] === 1 || row['parked'] === '1',
+      count: int(row['n'], 'n'),
+    })),
+    oldestDueAt: intOrNull(oldestDue ?? null, 'oldest due'),
+  };
 }

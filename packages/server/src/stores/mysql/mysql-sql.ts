@@ -197,6 +197,15 @@ LIMIT ?`,
   countParked: `
 SELECT COUNT(*) AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = TRUE`,
 
+  countLive: `
+SELECT mode, status, parked, COUNT(*) AS n FROM accord_transactions
+WHERE ${NOT_TERMINAL} GROUP BY mode, status, parked`,
+
+  /** now, now. */
+  oldestDue: `
+SELECT MIN(next_attempt_at) AS at FROM accord_transactions
+WHERE ${NOT_TERMINAL} AND parked = FALSE AND next_attempt_at <= ? AND lease_until <= ?`,
+
   /**
    * Finished before, limit. MySQL cannot `DELETE ... WHERE gid IN (SELECT ... LIMIT)`, so
    * the gids are locked first (skipping rows another purger holds), then deleted.

@@ -17,6 +17,7 @@ import type {
   Store,
   StoreBatch,
   StoreCapabilities,
+  StoreSummary,
   TransactionInsert,
   TransactionRecord,
   TransactionSnapshot,
@@ -35,6 +36,7 @@ import {
   lastPerKey,
   toAttempt,
   toBranchOp,
+  toStoreSummary,
   toTransaction,
   transactionColumns,
   type Row,
@@ -488,6 +490,14 @@ export class MysqlStore implements Store {
   async countParked(): Promise<number> {
     const [row] = await this.withConnection((c) => select(c, SQL.countParked));
     return Number(row?.['n'] ?? 0);
+  }
+
+  async summarize(now: number): Promise<StoreSummary> {
+    const [live, due] = await this.withConnection(async (c) => [
+      await select(c, SQL.countLive),
+      await select(c, SQL.oldestDue, [now, now]),
+    ]);
+    return toStoreSummary(live, due[0]?.['at']);
   }
 
   async purgeTerminal(finishedBefore: number, limit: number): Promise<number> {

@@ -217,6 +217,15 @@ LIMIT $8`,
   countParked: `
 SELECT count(*)::int AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = true`,
 
+  countLive: `
+SELECT mode, status, parked, count(*)::int AS n FROM accord_transactions
+WHERE ${NOT_TERMINAL} GROUP BY mode, status, parked`,
+
+  /** $1 now. */
+  oldestDue: `
+SELECT min(next_attempt_at)::float8 AS at FROM accord_transactions
+WHERE ${NOT_TERMINAL} AND parked = false AND next_attempt_at <= $1 AND lease_until <= $1`,
+
   purgeTerminal: `
 DELETE FROM accord_transactions WHERE gid IN (
   SELECT gid FROM accord_transactions

@@ -16,6 +16,7 @@ import type {
   Store,
   StoreBatch,
   StoreCapabilities,
+  StoreSummary,
   TransactionInsert,
   TransactionRecord,
   TransactionSnapshot,
@@ -32,6 +33,7 @@ import {
   lastPerKey,
   toAttempt,
   toBranchOp,
+  toStoreSummary,
   toTransaction,
   transactionColumns,
   type Row,
@@ -393,6 +395,14 @@ export class PostgresStore implements Store {
   async countParked(): Promise<number> {
     const result = await this.pool.query<{ n: number }>(SQL.countParked);
     return result.rows[0]?.n ?? 0;
+  }
+
+  async summarize(now: number): Promise<StoreSummary> {
+    const [live, due] = await Promise.all([
+      this.pool.query<Row>(SQL.countLive),
+      this.pool.query<{ at: number | null }>(SQL.oldestDue, [now]),
+    ]);
+    return toStoreSummary(live.rows, due.rows[0]?.at);
   }
 
   async purgeTerminal(finishedBefore: number, limit: number): Promise<number> {

@@ -56,6 +56,7 @@ import type {
   Store,
   StoreBatch,
   StoreCapabilities,
+  StoreSummary,
   TransactionInsert,
   TransactionSnapshot,
   TransactionWrite,
@@ -66,6 +67,7 @@ import { createRedisClient, type RedisClientLike } from './redis-connection.js';
 import { LAYOUT_VERSION, RedisKeys, createdMember, type ShardKeys } from './redis-keys.js';
 import { hastenedOps, hastenInRounds, qualifies } from './redis-hasten.js';
 import { listPage } from './redis-listing.js';
+import { summarizeShards } from './redis-summary.js';
 import {
   attemptValues,
   indexState,
@@ -339,6 +341,10 @@ export class RedisStore implements Store {
       },
       (gid) => this.hastenOne(gid, query),
     );
+  }
+
+  async summarize(now: number): Promise<StoreSummary> {
+    return summarizeShards(this.live(), this.keys, now);
   }
 
   async countParked(): Promise<number> {

@@ -121,6 +121,12 @@ ORDER BY created_at DESC, gid DESC
 LIMIT @limit`,
 
   countParked: `SELECT count(*) AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = 1`,
+  countLive: `
+SELECT mode, status, parked, count(*) AS n FROM accord_transactions
+WHERE ${NOT_TERMINAL} GROUP BY mode, status, parked`,
+  oldestDue: `
+SELECT min(next_attempt_at) AS at FROM accord_transactions
+WHERE ${NOT_TERMINAL} AND parked = 0 AND next_attempt_at <= @now AND lease_until <= @now`,
   purgeTerminal: `
 DELETE FROM accord_transactions WHERE gid IN (
   SELECT gid FROM accord_transactions

@@ -17,6 +17,7 @@ import type {
   Store,
   StoreBatch,
   StoreCapabilities,
+  StoreSummary,
   TransactionInsert,
   TransactionRecord,
   TransactionSnapshot,
@@ -33,6 +34,7 @@ import {
   lastPerKey,
   toAttempt,
   toBranchOp,
+  toStoreSummary,
   toTransaction,
   transactionColumns,
   type Row,
@@ -254,6 +256,15 @@ export class SqliteStore implements Store {
 
   countParked(): Promise<number> {
     return settle(() => Number(this.stmt(SQL.countParked).pluck().get()));
+  }
+
+  summarize(now: number): Promise<StoreSummary> {
+    return settle(() =>
+      toStoreSummary(
+        this.stmt(SQL.countLive).all() as Row[],
+        this.stmt(SQL.oldestDue).pluck().get({ now }),
+      ),
+    );
   }
 
   hasten(query: HastenQuery): Promise<number> {
