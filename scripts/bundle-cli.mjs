@@ -11,7 +11,7 @@
 // Next to the bundle, `inputs.json` lists the TypeScript build-info files the bundle was
 // made from with their modification times; the bin runs the bundle only while they are
 // unchanged, so a `tsc -b` after an edit is never hidden by an older bundle.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +43,10 @@ export const EXTERNAL = [
   '@fastify/ajv-compiler',
   'ajv',
   'ajv-formats',
+  // Loaded only when tracing is configured: most of them, only then.
+  '@opentelemetry/*',
+  // Loaded on the first request for the web UI.
+  '@fastify/send',
 ];
 
 /** Build-info files of the projects compiled into the bundle (see `inputs.json`). */
@@ -120,9 +124,13 @@ export async function bundleCli(outfile = BUNDLE) {
     plugins: [lazyBuiltins],
     metafile: true,
     legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
   });
   mkdirSync(new URL('.', `file://${outfile}`), { recursive: true });
+  // The code cache of the previous bundle (see bin/accord.js) would only be rejected.
+  rmSync(`${outfile}.v8cache`, { force: true });
   writeFileSync(new URL('inputs.json', `file://${outfile}`), `${JSON.stringify(stamp)}\n`);
   return Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
 }

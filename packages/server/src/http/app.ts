@@ -183,6 +183,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi,
   });
   statsRoutes(typed, { authorize: check, read: deps.stats });
-  if (deps.uiRoot !== null) await uiRoutes(typed, { root: deps.uiRoot });
+  if (deps.uiRoot !== null) uiRoutes(typed, { root: deps.uiRoot });
   return app;
 }

@@ -6,8 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccordError } from '@accord/core';
 import {
   UiAssetParamsSchema,
@@ -45,10 +44,33 @@ function secure(reply: FastifyReply): FastifyReply {
     .header('x-frame-options', 'DENY');
 }
 
+/**
+ * Streams one file of the built UI (content type, ETag, Last-Modified and ranges by
+ * `@fastify/send`, which is loaded on the first UI request rather than at start-up).
+ * `cacheControl` is the header the caller chose for this kind of file.
+ */
+async function sendUiFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  root: string,
+  path: string,
+  cacheControl: string,
+): Promise<FastifyReply> {
+  const { default: send } = await import('@fastify/send');
+  const result = await send(request.raw, path, { root, cacheControl: false, dotfiles: 'deny' });
+  if (result.type !== 'file' && result.statusCode !== 304) {
+    result.stream.destroy();
+    throw new AccordError('NOT_FOUND', `no UI file ${path}`);
+  }
+  return secure(reply)
+    .code(result.statusCode)
+    .headers(result.headers)
+    .header('cache-control', cacheControl)
+    .send(result.stream);
+}
+
 /** Registers the UI routes. */
-export async function uiRoutes(app: AccordApp, deps: UiRoutesDeps): Promise<void> {
-  // Cache headers are set per route below.
-  await app.register(fastifyStatic, { root: deps.root, serve: false, cacheControl: false });
+export function uiRoutes(app: AccordApp, deps: UiRoutesDeps): void {
   const missing = () =>
     new AccordError(
       'NOT_FOUND',
@@ -73,9 +95,9 @@ export async function uiRoutes(app: AccordApp, deps: UiRoutesDeps): Promise<void
         response: replies({ 200: UiPageReplySchema }, [...ANY_ROUTE, 'NOT_FOUND']),
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       if (!existsSync(join(deps.root, 'index.html'))) throw missing();
-      return secure(reply).header('cache-control', 'no-cache').sendFile('index.html');
+      return sendUiFile(request, reply, deps.root, '/index.html', 'no-cache');
     },
   );
 
@@ -94,9 +116,13 @@ export async function uiRoutes(app: AccordApp, deps: UiRoutesDeps): Promise<void
         throw new AccordError('NOT_FOUND', `no UI asset ${file}`);
       }
       // Built asset names carry a content hash: a name always means the same bytes.
-      return secure(reply)
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .sendFile(join('assets', file));
+      return sendUiFile(
+        request,
+        reply,
+        deps.root,
+        `/assets/${file}`,
+        'public, max-age=31536000, immutable',
+      );
     },
   );
 }
