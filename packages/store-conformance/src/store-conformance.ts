@@ -12,6 +12,7 @@ import { keyValueCases } from './kv-cases.js';
 import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
+import { operatorCases } from './operator-cases.js';
 import { recordCases } from './records-cases.js';
 import { retentionCases } from './retention-cases.js';
 
@@ -41,6 +42,7 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('retention', () => retentionCases(open));
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
+    describe('pause, labels and operator filters', () => operatorCases(open));
     describe('key-value entries', () => keyValueCases(open));
   });
 }

@@ -14,5 +14,6 @@ export * from './transaction-requests.js';
 export * from './transaction-replies.js';
 export * from './notifications.js';
 export * from './system.js';
+export * from './operator.js';
 export * from './tcc-rest.js';
 export * from './dtm.js';

@@ -141,4 +141,15 @@ CREATE TABLE IF NOT EXISTS accord_kv (
 ) ${TABLE};
 `,
   },
+  {
+    version: 4,
+    name: 'paused transactions, labels, actors of operator actions',
+    // Labels are nullable: MySQL allows no literal default on a LONGTEXT (NULL reads as none).
+    sql: `
+ALTER TABLE accord_transactions
+  ADD COLUMN paused BOOLEAN NOT NULL DEFAULT FALSE,
+  ADD COLUMN labels LONGTEXT;
+ALTER TABLE accord_attempts ADD COLUMN actor VARCHAR(255);
+`,
+  },
 ];

@@ -53,7 +53,7 @@ describe('sqlite store specifics', () => {
           'accord_transactions',
         ]);
         const versions = db.prepare('SELECT version FROM accord_migrations').pluck().all();
-        assert.deepEqual(versions, [1, 2, 3]);
+        assert.deepEqual(versions, [1, 2, 3, 4]);
       } finally {
         db.close();
       }
