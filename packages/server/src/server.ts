@@ -18,7 +18,8 @@ import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics, registerParkedGauge } from './observability/metrics.js';
+import { StuckWatch } from './engine/stuck-watch.js';
+import { createMetrics, registerParkedGauge, registerStuckGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
 import { RoutingBranchCaller } from './engine/routing-caller.js';
@@ -104,6 +105,15 @@ export async function startServer(
   const metrics = createMetrics(store, () => engine.inFlight);
   const observer = metricsObserver(metrics, logger);
   registerParkedGauge(metrics, store);
+  const alerting =
+    config.alertUrl === null
+      ? observer
+      : withAlertWebhook(observer, {
+          url: config.alertUrl,
+          clock,
+          logger,
+          signingSecret: config.signingSecret,
+        });
   const engine: Engine = new Engine({
     store,
     caller,
@@ -114,17 +124,29 @@ export async function startServer(
     maxInFlight: config.maxInFlight,
     crash: new CrashPoints(config.crashPoints),
     retentionMs: config.retentionMs,
-    observer:
-      config.alertUrl === null
-        ? observer
-        : withAlertWebhook(observer, {
-            url: config.alertUrl,
-            clock,
-            logger,
-            signingSecret: config.signingSecret,
-          }),
+    stuckAfter: config.stuckAfter,
+    observer: alerting,
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
+  const stuckWatch = new StuckWatch({
+    store,
+    clock,
+    thresholds: config.stuckAfter,
+    intervalMs: config.stuckCheckMs,
+    onStuck: (tx, thresholdMs) =>
+      alerting.alert(
+        {
+          kind: 'stuck',
+          gid: tx.gid,
+          branchId: '-',
+          op: null,
+          reason: `${tx.mode} transaction still ${tx.status} more than ${thresholdMs} ms after it was created`,
+        },
+        tx,
+      ),
+    onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
+  });
+  registerStuckGauge(metrics, () => stuckWatch.counts);
   const ids = new Snowflake(config.nodeId, clock);
   const create = {
     config,
@@ -139,7 +161,7 @@ export async function startServer(
     registry: metrics.registry,
     ids,
     create,
-    tokens: { token: config.token, adminToken: config.adminToken },
+    tokens: { token: config.token, adminToken: config.adminToken, named: config.tokens },
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,
     waitResultCapMs: config.waitResultCapMs,
@@ -148,10 +170,12 @@ export async function startServer(
     onRoute: options.onRoute,
   });
   engine.start();
+  stuckWatch.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
     async (error: unknown) => {
       await app.close();
+      await stuckWatch.stop();
       await engine.stop(0);
       await caller.close();
       await store.close();
@@ -173,6 +197,7 @@ export async function startServer(
     async close() {
       await grpc?.close();
       await app.close();
+      await stuckWatch.stop();
       await engine.stop(config.shutdownGraceMs);
       await caller.close();
       await store.close();

@@ -22,6 +22,7 @@ import { useLimitedJsonParser } from './json-body.js';
 import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { operatorRoutes } from './routes/operator.js';
 import { systemRoutes } from './routes/system.js';
 import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
+  operatorRoutes(typed, { engine: deps.engine, authorize: check });
   const topics = new TopicRegistry(deps.store.kv);
   const dtm = new DtmService({
     engine: deps.engine,
