@@ -92,6 +92,8 @@ export function fakeTransaction(over: Partial<Transaction> = {}): Transaction {
     status: 'submitted',
     reason: null,
     parked: false,
+    paused: false,
+    labels: {},
     createdAt: now,
     updatedAt: now,
     finishedAt: null,

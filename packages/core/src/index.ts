@@ -11,6 +11,8 @@ export * from './snowflake.js';
 export * from './store.js';
 export * from './key-value.js';
 export * from './row-locks.js';
+export * from './labels.js';
+export * from './stuck.js';
 export type { Alert, Decision, DriveState, MachineContext, MachineEvent } from './machine/types.js';
 export { transition, nextAttemptAt } from './machine/transition.js';
 export { modesWhere, rulesOf, registeredOps, type ModeRules } from './machine/mode-rules.js';

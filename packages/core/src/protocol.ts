@@ -154,6 +154,10 @@ export interface TransactionRecord {
   nextAttemptAt: number | null;
   /** A must-succeed op exhausted its budget: not retried until an operator acts. */
   parked: boolean;
+  /** An operator paused it: nothing is called, and recovery skips it, until resumed. */
+  paused: boolean;
+  /** Labels the client set at create (see `checkLabels`); never change. */
+  readonly labels: Readonly<Record<string, string>>;
   /** Instance currently driving it, if any. */
   leaseOwner: string | null;
   /** Lease expiry (ms); 0 when free. */
@@ -210,18 +214,31 @@ export interface Outcome {
   readonly message: string | null;
 }
 
+/** An action a person took on a transaction, recorded in its history. */
+export type OperatorAction = 'retry' | 'resolve' | 'pause' | 'resume' | 'abort';
+/** Every operator action. */
+export const OPERATOR_ACTIONS: readonly OperatorAction[] = [
+  'retry',
+  'resolve',
+  'pause',
+  'resume',
+  'abort',
+];
+
 /** One recorded attempt (or operator action) in a transaction's history. */
 export interface AttemptRecord {
   readonly gid: string;
   readonly branchId: string;
-  /** The op called, or `resolve`/`retry` for operator actions. */
-  readonly op: OpName | 'resolve' | 'retry';
+  /** The op called, or the operator action taken. */
+  readonly op: OpName | OperatorAction;
   readonly attempt: number;
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly outcome: OutcomeKind;
   readonly httpStatus: number | null;
   readonly message: string | null;
+  /** Who took an operator action (a token's name); null for the coordinator's own calls. */
+  readonly actor: string | null;
 }
 
 /** A transaction with all of its branch ops. */

@@ -37,7 +37,14 @@ export interface TransactionWrite {
   readonly fence: number;
   readonly tx: Pick<
     TransactionRecord,
-    'status' | 'reason' | 'updatedAt' | 'finishedAt' | 'deadlineAt' | 'nextAttemptAt' | 'parked'
+    | 'status'
+    | 'reason'
+    | 'updatedAt'
+    | 'finishedAt'
+    | 'deadlineAt'
+    | 'nextAttemptAt'
+    | 'parked'
+    | 'paused'
   >;
   /** Ops to insert or replace, keyed by (branchId, op). */
   readonly ops: readonly BranchOp[];
@@ -79,11 +86,28 @@ export interface ListQuery {
   readonly status?: GlobalStatus | undefined;
   readonly mode?: Mode | undefined;
   readonly parked?: boolean | undefined;
+  readonly paused?: boolean | undefined;
+  /** Only gids that start with this text (compared as is, case and all). */
+  readonly gidPrefix?: string | undefined;
+  /** Only transactions that carry every one of these labels with these values. */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Only stuck (`is` true) or only not stuck (`is` false) transactions: stuck means
+   * non-terminal and created before its mode's cut-off (see `stuckCutoffs`).
+   */
+  readonly stuck?: StuckFilter | undefined;
   readonly since?: number | undefined;
   readonly until?: number | undefined;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string | undefined;
   readonly limit: number;
+}
+
+/** The stuck filter of a listing. */
+export interface StuckFilter {
+  readonly is: boolean;
+  /** Per mode, the creation time before which a non-terminal transaction is stuck. */
+  readonly createdBefore: Readonly<Record<Mode, number>>;
 }
 
 /** One page of a listing, newest first. */
@@ -113,8 +137,8 @@ export interface StoreSummary {
 }
 
 /**
- * Which waiting transactions {@link Store.hasten} makes due: non-terminal, not parked,
- * lease free or expired at `now`, and `nextAttemptAt` later than `laterThan`.
+ * Which waiting transactions {@link Store.hasten} makes due: non-terminal, not parked, not
+ * paused, lease free or expired at `now`, and `nextAttemptAt` later than `laterThan`.
  */
 export interface HastenQuery {
   readonly now: number;
@@ -201,8 +225,9 @@ export interface Store {
   ): Promise<TransactionSnapshot | undefined>;
 
   /**
-   * Claims up to `limit` due transactions: non-terminal, not parked, `nextAttemptAt <=
-   * now`, lease free or expired; earliest first. Atomic against concurrent claimers.
+   * Claims up to `limit` due transactions: non-terminal, not parked, not paused,
+   * `nextAttemptAt <= now`, lease free or expired; earliest first. Atomic against
+   * concurrent claimers.
    */
   claimDue(
     owner: string,

@@ -18,7 +18,8 @@ import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics, registerParkedGauge } from './observability/metrics.js';
+import { StuckWatch } from './engine/stuck-watch.js';
+import { createMetrics, registerParkedGauge, registerStuckGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
 import { metricsObserver } from './observability/observer.js';
 import { startTracing } from './observability/tracing.js';
@@ -130,6 +131,15 @@ export async function startServer(
     await store.close();
     throw error;
   }
+  const alerting =
+    config.alertUrl === null
+      ? observer
+      : withAlertWebhook(observer, {
+          url: config.alertUrl,
+          clock,
+          logger,
+          signingSecret: config.signingSecret,
+        });
   const engine: Engine = new Engine({
     store,
     caller,
@@ -141,15 +151,8 @@ export async function startServer(
     maxInFlight: config.maxInFlight,
     crash: new CrashPoints(config.crashPoints),
     retentionMs: config.retentionMs,
-    observer:
-      config.alertUrl === null
-        ? observer
-        : withAlertWebhook(observer, {
-            url: config.alertUrl,
-            clock,
-            logger,
-            signingSecret: config.signingSecret,
-          }),
+    stuckAfter: config.stuckAfter,
+    observer: alerting,
     onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
   });
   const heartbeat = new InstanceHeartbeat({
@@ -159,6 +162,25 @@ export async function startServer(
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'instance heartbeat failed'),
   });
+  const stuckWatch = new StuckWatch({
+    store,
+    clock,
+    thresholds: config.stuckAfter,
+    intervalMs: config.stuckCheckMs,
+    onStuck: (tx, thresholdMs) =>
+      alerting.alert(
+        {
+          kind: 'stuck',
+          gid: tx.gid,
+          branchId: '-',
+          op: null,
+          reason: `${tx.mode} transaction still ${tx.status} more than ${thresholdMs} ms after it was created`,
+        },
+        tx,
+      ),
+    onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
+  });
+  registerStuckGauge(metrics, () => stuckWatch.counts);
   const ids = new Snowflake(config.nodeId, clock);
   const create = {
     config,
@@ -173,7 +195,7 @@ export async function startServer(
     registry: metrics.registry,
     ids,
     create,
-    tokens: { token: config.token, adminToken: config.adminToken },
+    tokens: { token: config.token, adminToken: config.adminToken, named: config.tokens },
     participants,
     bodyLimit: config.bodyLimit,
     maxSteps: config.maxSteps,
@@ -191,11 +213,13 @@ export async function startServer(
   });
   engine.start();
   heartbeat.start();
+  stuckWatch.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
     async (error: unknown) => {
       await app.close();
       await heartbeat.stop();
+      await stuckWatch.stop();
       await engine.stop(0);
       await participants.stop();
       await caller.close();
@@ -220,6 +244,7 @@ export async function startServer(
       await grpc?.close();
       await app.close();
       await heartbeat.stop();
+      await stuckWatch.stop();
       await engine.stop(config.shutdownGraceMs);
       await participants.stop();
       await caller.close();

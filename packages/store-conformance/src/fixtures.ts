@@ -111,6 +111,7 @@ export function attempt(
     outcome,
     httpStatus: outcome === 'success' ? 200 : outcome === 'failure' ? 409 : null,
     message: outcome === 'success' ? null : `outcome ${outcome}`,
+    actor: null,
   };
 }
 
@@ -132,6 +133,7 @@ export function writeOf(
       deadlineAt: tx.deadlineAt,
       nextAttemptAt: tx.nextAttemptAt,
       parked: tx.parked,
+      paused: tx.paused,
       ...fields,
     },
     ops: extra.ops ?? [],

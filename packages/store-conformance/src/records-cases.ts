@@ -42,6 +42,8 @@ export function recordCases(open: OpenConformanceStore): void {
         deadlineAt: T + 35_000,
         nextAttemptAt: T + 100,
         parked: true,
+        paused: true,
+        labels: { team: 'payments', 'order.id': '42' },
         leaseOwner: 'node-a',
         leaseUntil: T + 30_000,
         fence: 7,
@@ -276,6 +278,7 @@ export function recordCases(open: OpenConformanceStore): void {
         outcome: 'success' as const,
         httpStatus: null,
         message: 'resolved by ops: refunded by hand',
+        actor: 'ops.alice',
       };
       const second = [
         attempt('h-1', 'b', 1, T + 3, 'ongoing'),

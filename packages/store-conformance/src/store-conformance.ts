@@ -13,6 +13,7 @@ import { leaseCases } from './lease-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { listingCases } from './listing-cases.js';
 import { lockCases } from './lock-cases.js';
+import { operatorCases } from './operator-cases.js';
 import { recordCases } from './records-cases.js';
 import { retentionCases } from './retention-cases.js';
 import { summaryCases } from './summary-cases.js';
@@ -44,6 +45,7 @@ export function storeConformance(name: string, open: OpenConformanceStore): void
     describe('delayed delivery', () => delayCases(open));
     describe('hasten', () => hastenCases(open));
     describe('summary', () => summaryCases(open));
+    describe('pause, labels and operator filters', () => operatorCases(open));
     describe('key-value entries', () => keyValueCases(open));
     describe('row locks', () => lockCases(open));
   });

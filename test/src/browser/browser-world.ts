@@ -132,6 +132,3 @@ export class BrowserWorld {
     }
   }
 }
-
-/** Requests the UI makes to endpoints other work adds later; their 404s are expected. */
-export const NOT_YET: readonly string[] = ['/v1/whoami', '/v1/bulk'];

@@ -69,7 +69,7 @@ describe('accord command', () => {
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
         { timeoutMs: READY_TIMEOUT_MS, what: 'the server' },
       );
-      const tx = run(['tx', 'list'], { ACCORD_URL: `http://127.0.0.1:${port}` });
+      const tx = run(['tx', 'list', '--json'], { ACCORD_URL: `http://127.0.0.1:${port}` });
       assert.equal(tx.status, 0, tx.stderr);
       assert.deepEqual(JSON.parse(tx.stdout), { items: [], nextCursor: null });
       const missing = run(['tx', 'show', 'nope'], { ACCORD_URL: `http://127.0.0.1:${port}` });

@@ -60,6 +60,22 @@ function hintsFor(targets: Targets): Hints {
     cursor: fc.constant('not-a-cursor'),
     since: fc.constantFrom('2024-01-01T00:00:00Z', '0', String(Date.now()), 'yesterday'),
     until: fc.constantFrom('2999-01-01', String(Date.now() + 60_000), '1e3'),
+    // Operator controls: labels on create, list and bulk filters, reasons.
+    labels: fc.dictionary(
+      fc.constantFrom('team', 'order', 'Bad Key', 'a'.repeat(64), 'x.y-z_1'),
+      fc.constantFrom('pay', '42', '', 'a\u0001b', 'v'.repeat(129)),
+      { maxKeys: 3 },
+    ),
+    label: fc.oneof(
+      fc.constantFrom('team=pay', 'order=42', 'Bad=1', 'novalue', '=x', 'a=b=c'),
+      fc.array(fc.constantFrom('team=pay', 'team=ops', 'order=42'), { minLength: 1, maxLength: 3 }),
+    ),
+    gidPrefix: fc.oneof(
+      gid.map((g) => g.slice(0, 3)),
+      fc.constantFrom('%', '_', 'order-', '\\'),
+    ),
+    reason: fc.constantFrom('maintenance', ' ', '', 'r'.repeat(501), 'incident\n7'),
+    dryRun: fc.boolean(),
     // The DTM-compatible API.
     branch_id: fc.constantFrom('b1', 'b2', '01'),
     trans_type: fc.constantFrom('saga', 'tcc', 'xa', 'msg', 'workflow'),

@@ -210,11 +210,15 @@ describe(
         assert.match(tour.output, /GID_CONFLICT false/);
         assert.match(tour.output, /bank-b action deposit \{ account: 'B', amount: 100 \}/);
 
-        const list = await run(join(project, 'node_modules', '.bin', 'accord'), ['tx', 'list'], {
-          cwd: project,
-          env,
-          timeoutMs: 30_000,
-        });
+        const list = await run(
+          join(project, 'node_modules', '.bin', 'accord'),
+          ['tx', 'list', '--json'],
+          {
+            cwd: project,
+            env,
+            timeoutMs: 30_000,
+          },
+        );
         const page = JSON.parse(list.output) as { items: { gid: string; status: string }[] };
         assert.equal(page.items.length, 1);
         assert.equal(page.items[0]?.status, 'succeeded');

@@ -37,6 +37,8 @@ export interface NewTransaction {
   readonly checkUrl: string | null;
   readonly steps: readonly StepSpec[];
   readonly fingerprint: string;
+  /** Labels to store with it (checked by `checkLabels`); none when absent. */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A pending op as first stored. */
@@ -188,6 +190,8 @@ export function createSnapshot(
     deadlineAt: timeout === null ? null : now + timeout,
     nextAttemptAt: !prepared ? startAt : timeout === null ? null : now + timeout,
     parked: false,
+    paused: false,
+    labels: { ...spec.labels },
     leaseOwner: lease?.owner ?? null,
     leaseUntil: lease?.until ?? 0,
     fence: lease ? 1 : 0,

@@ -256,6 +256,62 @@ describe('saga transitions', () => {
     assert.equal(d.apply({ type: 'retry' }).rejection?.code, 'INVALID_STATE');
   });
 
+  it('pause stops driving until resume, which makes waiting retries due at once', () => {
+    const d = saga([step('a'), step('b')]);
+    d.apply({ type: 'wake' });
+    d.reply('a', 'action', 'error');
+    const waitingUntil = d.op('a', 'action').nextAttemptAt;
+    assert.equal(waitingUntil, T0 + 1_000);
+
+    const pause = d.apply({ type: 'pause', reason: 'participant down', actor: 'alice' });
+    assert.equal(d.state.tx.paused, true);
+    assert.deepEqual(
+      pause.attempts.map((a) => [a.op, a.message, a.actor]),
+      [['pause', 'participant down', 'alice']],
+    );
+    const status = d.state.tx.status;
+    d.now += 3_600_000;
+    assert.deepEqual(keys(d.apply({ type: 'wake' })), [], 'paused: nothing is called');
+    assert.equal(d.state.tx.status, status, 'nor does it time out or move on');
+    assert.equal(d.op('a', 'action').failures, 1, 'the failure count is kept');
+
+    const resume = d.apply({ type: 'resume', reason: 'back up', actor: 'bob' });
+    assert.equal(d.state.tx.paused, false);
+    assert.deepEqual(keys(resume), ['a:action'], 'the waiting retry is called at once');
+    assert.deepEqual(
+      resume.attempts.map((a) => [a.op, a.message, a.actor]),
+      [['resume', 'back up', 'bob']],
+    );
+    d.reply('a', 'action', 'success');
+    d.reply('b', 'action', 'success');
+    assert.equal(d.state.tx.status, 'succeeded');
+  });
+
+  it('pause and resume are idempotent, and refused on a terminal transaction', () => {
+    const d = saga([step('a')]);
+    d.apply({ type: 'pause', reason: 'hold' });
+    const again = d.apply({ type: 'pause', reason: 'hold again' });
+    assert.equal(again.rejection, null);
+    assert.deepEqual(again.attempts, [], 'a second pause records nothing');
+    assert.deepEqual(keys(d.apply({ type: 'wake' })), [], 'a paused new saga starts nothing');
+    assert.deepEqual(keys(d.apply({ type: 'resume', reason: 'go' })), ['a:action']);
+    const twice = d.apply({ type: 'resume', reason: 'go again' });
+    assert.equal(twice.rejection, null);
+    assert.deepEqual([twice.attempts, keys(twice)], [[], []]);
+    d.reply('a', 'action', 'success');
+    assert.equal(d.state.tx.status, 'succeeded');
+    assert.equal(d.apply({ type: 'pause', reason: 'late' }).rejection?.code, 'INVALID_STATE');
+    assert.equal(d.apply({ type: 'resume', reason: 'late' }).rejection?.code, 'INVALID_STATE');
+  });
+
+  it('resolve ends a paused transaction and clears the pause', () => {
+    const d = saga([step('a')]);
+    d.apply({ type: 'pause', reason: 'hold', actor: 'alice' });
+    d.apply({ type: 'resolve', status: 'failed', reason: 'cancelled by phone', actor: 'bob' });
+    assert.equal(d.state.tx.status, 'failed');
+    assert.equal(d.state.tx.paused, false);
+  });
+
   it('ignores a stale or duplicate reply', () => {
     const d = saga();
     d.apply({ type: 'wake' });

@@ -1,7 +1,13 @@
 import { backoffDelay } from '../backoff.js';
 import { deliveryDueAt } from '../delivery-delay.js';
 import { AccordError, ValidationError } from '../errors.js';
-import type { AttemptRecord, BranchOp, Outcome, TransactionRecord } from '../protocol.js';
+import type {
+  AttemptRecord,
+  BranchOp,
+  OperatorAction,
+  Outcome,
+  TransactionRecord,
+} from '../protocol.js';
 import { CHECK_BRANCH_ID, isTerminal, opKey } from '../protocol.js';
 import {
   backwardComplete,
@@ -119,6 +125,9 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
       if (tx.status === 'aborting' || tx.status === 'failed') return null;
       if (tx.status !== 'prepared') return invalidState(d, 'abort');
       setStatus(d, abortTo, event.reason, ctx.now);
+      if (event.actor !== undefined) {
+        d.attempts.push(auditEntry(tx.gid, 'abort', event.reason, ctx.now, event.actor));
+      }
       return null;
     }
     case 'register':
@@ -143,13 +152,59 @@ function apply(d: Draft, event: MachineEvent, ctx: MachineContext): AccordError 
           touch(d, op, ctx.now);
         }
       }
-      d.attempts.push(auditEntry(tx.gid, 'retry', 'operator asked to retry now', ctx.now));
+      d.attempts.push(
+        auditEntry(
+          tx.gid,
+          'retry',
+          event.reason ?? 'operator asked to retry now',
+          ctx.now,
+          event.actor ?? null,
+        ),
+      );
       return null;
     case 'resolve':
       if (isTerminal(tx.status)) return invalidState(d, 'resolve');
       setStatus(d, event.status, `resolved by operator: ${event.reason}`, ctx.now);
-      d.attempts.push(auditEntry(tx.gid, 'resolve', `${event.status}: ${event.reason}`, ctx.now));
+      // A resolved transaction is over: a pause no longer means anything.
+      tx.paused = false;
+      d.attempts.push(
+        auditEntry(
+          tx.gid,
+          'resolve',
+          `${event.status}: ${event.reason}`,
+          ctx.now,
+          event.actor ?? null,
+        ),
+      );
       return null;
+    case 'pause':
+      if (isTerminal(tx.status)) return invalidState(d, 'pause');
+      if (tx.paused) return null;
+      tx.paused = true;
+      d.txChanged = true;
+      d.attempts.push(auditEntry(tx.gid, 'pause', event.reason, ctx.now, event.actor ?? null));
+      return null;
+    case 'resume':
+      if (isTerminal(tx.status)) return invalidState(d, 'resume');
+      if (!tx.paused) return null;
+      tx.paused = false;
+      d.txChanged = true;
+      makeWaitingOpsDue(d, ctx.now);
+      d.attempts.push(auditEntry(tx.gid, 'resume', event.reason, ctx.now, event.actor ?? null));
+      return null;
+  }
+}
+
+/**
+ * Pending ops waiting out a retry delay become due now (their failure counts stay). An
+ * op never tried yet keeps its time: a delivery delay the client asked for still holds.
+ */
+function makeWaitingOpsDue(d: Draft, now: number): void {
+  for (const op of d.ops) {
+    if (op.status === 'pending' && op.attempts > 0 && op.nextAttemptAt > now) {
+      op.nextAttemptAt = now;
+      touch(d, op, now);
+    }
   }
 }
 
@@ -173,9 +228,10 @@ function holdUntilDue(d: Draft, now: number): void {
 
 function auditEntry(
   gid: string,
-  op: 'retry' | 'resolve',
+  op: OperatorAction,
   message: string,
   now: number,
+  actor: string | null,
 ): AttemptRecord {
   return {
     gid,
@@ -187,6 +243,7 @@ function auditEntry(
     outcome: 'success',
     httpStatus: null,
     message,
+    actor,
   };
 }
 
@@ -255,6 +312,7 @@ function onResult(
     outcome: outcome.kind,
     httpStatus: outcome.httpStatus,
     message: outcome.message,
+    actor: null,
   });
   if (op.status !== 'pending') return;
   touch(d, op, ctx.now);
@@ -350,7 +408,7 @@ function onHeld(d: Draft, event: Extract<MachineEvent, { type: 'held' }>, now: n
 function advance(d: Draft, ctx: MachineContext): BranchOp[] {
   const { tx } = d;
   for (;;) {
-    if (isTerminal(tx.status) || tx.parked) return [];
+    if (isTerminal(tx.status) || tx.parked || tx.paused) return [];
     const deadlinePassed = tx.deadlineAt !== null && ctx.now >= tx.deadlineAt;
     if (tx.status === 'prepared') {
       if (!deadlinePassed) return [];
@@ -441,7 +499,9 @@ function view(d: Draft): DriveState {
  */
 export function nextAttemptAt(state: DriveState, now: number): number | null {
   const { tx } = state;
-  if (isTerminal(tx.status) || tx.parked) return null;
+  // Paused: the recovery path must not find it, even with calls out (their replies are
+  // still recorded by whoever holds it; a new owner calls them again after resume).
+  if (isTerminal(tx.status) || tx.parked || tx.paused) return null;
   if (state.inFlight.size > 0) return now;
   const times = eligibleOps(state).map((o) => o.nextAttemptAt);
   // A passed msg deadline has been acted on once the check op exists: from then on the

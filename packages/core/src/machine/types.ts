@@ -15,8 +15,11 @@ export type MachineEvent =
   | { readonly type: 'wake' }
   /** Client submits a prepared tcc/msg transaction. */
   | { readonly type: 'submit' }
-  /** Client aborts a prepared tcc/msg transaction. */
-  | { readonly type: 'abort'; readonly reason: string }
+  /**
+   * Client aborts a prepared tcc/msg transaction. With `actor` set (the native API), the
+   * abort is recorded in the history as that actor's action.
+   */
+  | { readonly type: 'abort'; readonly reason: string; readonly actor?: string | null | undefined }
   /** Client registers a tcc branch: its confirm and cancel ops. */
   | { readonly type: 'register'; readonly ops: readonly BranchOp[] }
   /** A branch call came back (or timed out). */
@@ -41,9 +44,24 @@ export type MachineEvent =
       readonly until: number;
     }
   /** Operator: unpark and run due work now. */
-  | { readonly type: 'retry' }
+  | ({ readonly type: 'retry' } & OperatorNote)
   /** Operator: mark the transaction terminal by hand. */
-  | { readonly type: 'resolve'; readonly status: 'succeeded' | 'failed'; readonly reason: string };
+  | ({
+      readonly type: 'resolve';
+      readonly status: 'succeeded' | 'failed';
+      readonly reason: string;
+    } & OperatorNote)
+  /** Operator: stop driving it (nothing is called, timeouts wait) until resumed. */
+  | ({ readonly type: 'pause'; readonly reason: string } & OperatorNote)
+  /** Operator: drive a paused transaction again, its waiting calls due now. */
+  | ({ readonly type: 'resume'; readonly reason: string } & OperatorNote);
+
+/** Who took an operator action and why, for the history. */
+export interface OperatorNote {
+  /** The token's name; null or absent when unknown. */
+  readonly actor?: string | null | undefined;
+  readonly reason?: string | undefined;
+}
 
 /**
  * The state a driver holds while it owns a transaction: the stored snapshot plus the
@@ -58,14 +76,17 @@ export interface DriveState {
 }
 
 /**
- * Something operators must hear about: a transaction parked for them, or a
- * best-effort notification that failed for good.
+ * Something operators must hear about: a transaction parked for them, a best-effort
+ * notification that failed for good, or a transaction stuck for too long.
  */
 export interface Alert {
-  readonly kind: 'parked' | 'failed';
+  /** `stuck`: non-terminal for longer than its mode's threshold (raised once, by the coordinator). */
+  readonly kind: 'parked' | 'failed' | 'stuck';
   readonly gid: string;
+  /** The branch concerned; `-` for a stuck transaction. */
   readonly branchId: string;
-  readonly op: OpName;
+  /** The op concerned; null for a stuck transaction. */
+  readonly op: OpName | null;
   readonly reason: string;
 }
 

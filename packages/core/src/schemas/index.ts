@@ -15,6 +15,7 @@ export * from './transaction-replies.js';
 export * from './notifications.js';
 export * from './system.js';
 export * from './participants.js';
+export * from './operator.js';
 export * from './tcc-rest.js';
 export * from './dtm.js';
 export * from './dashboard.js';

@@ -13,14 +13,32 @@ export const DEFAULT_LIST_LIMIT = 50;
 /** A time bound of a listing: an ISO-8601 time or epoch milliseconds. */
 const TimeBound = Type.String({ minLength: 1, maxLength: 64 });
 
-/** Query string of `GET /v1/transactions`; `since`/`until` bound the creation time. */
+/** A label filter, `key=value`. */
+const LabelFilter = Type.String({ minLength: 3, maxLength: 200, pattern: '^[^=]+=.+$' });
+
+/**
+ * The filters of a listing (and of a bulk action): `since`/`until` bound the creation
+ * time, `label` (`key=value`, one or several) must all match, `stuck` is non-terminal
+ * for longer than the mode's threshold.
+ */
+export const ListFilterFields = {
+  status: Type.Optional(stringEnum(GLOBAL_STATUSES)),
+  mode: Type.Optional(stringEnum(MODES)),
+  parked: Type.Optional(Type.Boolean()),
+  paused: Type.Optional(Type.Boolean()),
+  stuck: Type.Optional(Type.Boolean()),
+  gidPrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  label: Type.Optional(
+    Type.Union([LabelFilter, Type.Array(LabelFilter, { minItems: 1, maxItems: 16 })]),
+  ),
+  since: Type.Optional(TimeBound),
+  until: Type.Optional(TimeBound),
+};
+
+/** Query string of `GET /v1/transactions` (see {@link ListFilterFields}). */
 export const ListQuerySchema = Type.Object(
   {
-    status: Type.Optional(stringEnum(GLOBAL_STATUSES)),
-    mode: Type.Optional(stringEnum(MODES)),
-    parked: Type.Optional(Type.Boolean()),
-    since: Type.Optional(TimeBound),
-    until: Type.Optional(TimeBound),
+    ...ListFilterFields,
     /** `nextCursor` of the previous page. */
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_LIST_LIMIT })),

@@ -1,7 +1,7 @@
 /** What the `/v1/transactions` routes answer (docs/protocol.md, "Shapes"). */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { GLOBAL_STATUSES, MODES } from '../protocol.js';
+import { GLOBAL_STATUSES, MODES, OPERATOR_ACTIONS } from '../protocol.js';
 import type { Dialect, OpName, OpStatus, OutcomeKind, TransactionOptions } from '../protocol.js';
 import {
   CLOSED,
@@ -113,6 +113,12 @@ export const TransactionSchema = Type.Object(
     status: stringEnum(GLOBAL_STATUSES),
     reason: Type.Union([Type.String(), Type.Null()]),
     parked: Type.Boolean(),
+    /** An operator paused it: nothing is called until it is resumed. */
+    paused: Type.Boolean(),
+    labels: Type.Unsafe<Record<string, string>>({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    }),
     createdAt: TimeField,
     updatedAt: TimeField,
     finishedAt: NullableTime,
@@ -130,14 +136,16 @@ export type Transaction = Static<typeof TransactionSchema>;
 export const AttemptSchema = Type.Object(
   {
     branchId: Type.String(),
-    /** The op called, or `resolve`/`retry` for operator actions. */
-    op: stringEnum([...OP_NAMES, 'resolve', 'retry'] as const),
+    /** The op called, or the operator action taken. */
+    op: stringEnum([...OP_NAMES, ...OPERATOR_ACTIONS] as const),
     attempt: Count,
     startedAt: TimeField,
     finishedAt: TimeField,
     outcome: stringEnum(OUTCOME_KINDS),
     httpStatus: Type.Union([Type.Integer(), Type.Null()]),
     message: Type.Union([Type.String(), Type.Null()]),
+    /** Who took an operator action (a token's name); null for the coordinator's calls. */
+    actor: Type.Union([Type.String(), Type.Null()]),
   },
   { ...CLOSED, title: 'Attempt' },
 );

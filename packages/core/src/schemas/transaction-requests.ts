@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { MAX_DELIVERY_DELAY_MS } from '../delivery-delay.js';
+import { LABEL_KEY_PATTERN, MAX_LABEL_VALUE, MAX_LABELS } from '../labels.js';
 import { MODES } from '../protocol.js';
 import { MAX_LOCK_KEY_LENGTH, MAX_LOCK_KEYS } from '../row-locks.js';
 import {
@@ -151,6 +152,8 @@ export function createTransactionRequestSchema(maxSteps: number) {
       /** msg only (required there): the producer's check-back URL. */
       checkUrl: Type.Optional(UrlField),
       options: Type.Optional(TransactionOptionsInputSchema),
+      /** Tags to find it by (`GET /v1/transactions?label=key=value`); stored, never changed. */
+      labels: Type.Optional(LabelsSchema),
       waitResult: Type.Optional(WaitResultSchema),
     },
     { ...CLOSED, title: 'CreateTransactionRequest' },
@@ -279,6 +282,33 @@ export const AbortRequestSchema = Type.Object(
 );
 /** Options of `abort`. */
 export type AbortOptions = Static<typeof AbortRequestSchema>;
+
+/** Labels of a transaction: up to 16 `key: value` pairs. */
+export const LabelsSchema = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  maxProperties: MAX_LABELS,
+  propertyNames: { pattern: LABEL_KEY_PATTERN, maxLength: 63 },
+  additionalProperties: { type: 'string', minLength: 1, maxLength: MAX_LABEL_VALUE },
+});
+
+/** Why an operator acts: recorded in the history with the actor. */
+export const OperatorReasonField = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' });
+
+/** Body of the operator routes `pause` and `resume`. */
+export const OperatorActionRequestSchema = Type.Object(
+  { reason: OperatorReasonField },
+  { ...CLOSED, title: 'OperatorActionRequest' },
+);
+/** Body of `pause` and `resume`. */
+export type OperatorActionRequest = Static<typeof OperatorActionRequestSchema>;
+
+/** Body of the operator route `retry` (optional). */
+export const RetryRequestSchema = Type.Object(
+  { reason: Type.Optional(OperatorReasonField) },
+  { ...CLOSED, title: 'RetryRequest' },
+);
+/** Body of `retry`. */
+export type RetryRequest = Static<typeof RetryRequestSchema>;
 
 /** Body of the operator route `resolve`. */
 export const ResolveRequestSchema = Type.Object(

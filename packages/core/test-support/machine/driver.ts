@@ -333,9 +333,15 @@ export class Driver {
       assert.equal(after.tx.parked, false);
     }
 
-    // nextAttemptAt is null exactly when nobody needs to look at the transaction.
+    if (isTerminal(to)) assert.equal(after.tx.paused, false, `${where}: a terminal one is paused`);
+
+    // nextAttemptAt is null exactly when nobody needs to look at the transaction (a paused
+    // one waits for its operator).
     const idle =
-      isTerminal(to) || after.tx.parked || (to === 'prepared' && after.tx.deadlineAt === null);
+      isTerminal(to) ||
+      after.tx.parked ||
+      after.tx.paused ||
+      (to === 'prepared' && after.tx.deadlineAt === null);
     assert.equal(
       after.tx.nextAttemptAt === null,
       idle,
@@ -370,7 +376,11 @@ export class Driver {
         assert.ok(after.inFlight.has(keyOf(op)), `${where}: retry did not resume ${keyOf(op)}`);
       }
     }
-    assert.deepEqual(runnableOps(after, this.now), [], `${where}: runnable ops left behind`);
+    if (after.tx.paused) {
+      assert.deepEqual(decision.dispatch, [], `${where}: a paused transaction called out`);
+    } else {
+      assert.deepEqual(runnableOps(after, this.now), [], `${where}: runnable ops left behind`);
+    }
 
     // Persistence: every changed op is in changedOps, and any change is flagged.
     const changedKeys = new Set(decision.changedOps.map(keyOf));

@@ -1,24 +1,39 @@
 #!/usr/bin/env node
 /**
  * The `accord` command: `accord serve` runs the coordinator; `accord migrate [--print]`
- * applies (or prints) the store schema; `accord tx list|show|retry|resolve` talks to a
- * running coordinator.
+ * applies (or prints) the store schema; `accord tx …`, `accord bulk …` and
+ * `accord whoami` talk to a running coordinator. Each command imports what it needs
+ * when it runs, so start-up stays light.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { ApiError } from './coordinator-api.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage:
   accord serve [--host H] [--port P] [--data-dir D] [--store URL]
   accord migrate [--print] [--store URL] [--data-dir D]
-  accord tx list [--status S] [--mode M] [--parked] [--limit N]
-  accord tx show <gid>
-  accord tx retry <gid>
+  accord tx list [FILTERS] [--limit N] [--cursor C] [--json]
+  accord tx show <gid> [--json]
+  accord tx retry <gid> [--reason "…"]
   accord tx resolve <gid> --status succeeded|failed --reason "…"
   accord participants list|pause|resume …   (accord participants help)
   accord notify list|show …                 (accord notify help)
+  accord tx pause <gid> --reason "…"
+  accord tx resume <gid> --reason "…"
+  accord tx abort <gid> [--reason "…"]
+  accord bulk retry|pause|resume [FILTERS] --reason "…" [--limit N] [--yes] [--json]
+  accord bulk resolve [FILTERS] --to succeeded|failed --reason "…" [--limit N] [--yes]
+  accord whoami [--json]
+  accord --version
+
+FILTERS: --status S --mode M --parked --paused --stuck --gid-prefix P --label k=v
+  (repeatable) --since T --until T, where T is an ISO time or a duration ago (90s, 15m,
+  1h, 2d). bulk counts the matches and changes nothing unless --yes is given.
 
 Environment: ACCORD_HOST, ACCORD_PORT, ACCORD_DATA_DIR, ACCORD_STORE, ACCORD_TOKEN, … (see docs/config.md).
-tx commands talk to ACCORD_URL (default http://127.0.0.1:7070) with ACCORD_ADMIN_TOKEN or ACCORD_TOKEN.`;
+tx, bulk and whoami talk to ACCORD_URL (default http://127.0.0.1:7070) with ACCORD_ADMIN_TOKEN or ACCORD_TOKEN.`;
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -57,6 +72,12 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** The version of this package, from its package.json. */
+function version(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -70,6 +91,15 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./participants-command.js')).runParticipantsCommand(rest);
     case 'notify':
       return (await import('./notify-command.js')).runNotifyCommand(rest);
+    case 'bulk':
+      return (await import('./bulk-command.js')).runBulkCommand(rest);
+    case 'whoami':
+      return (await import('./whoami-command.js')).runWhoamiCommand(rest);
+    case '--version':
+    case '-v':
+    case 'version':
+      console.log(version());
+      return;
     case undefined:
     case 'help':
     case '--help':
@@ -86,6 +116,14 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`accord: invalid configuration: ${error.message}`);
     process.exit(2);
+  }
+  if (error instanceof UsageError) {
+    console.error(`accord: ${error.message}\n(accord --help lists the commands and flags)`);
+    process.exit(2);
+  }
+  if (error instanceof ApiError) {
+    console.error(`accord: ${error.describe()}`);
+    process.exit(1);
   }
   console.error('accord:', error instanceof Error ? error.message : error);
   process.exit(1);

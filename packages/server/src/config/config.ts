@@ -3,7 +3,8 @@
  * variables as the settings table (settings.ts) describes them, plus the rules that tie
  * settings together. The only module that reads `process.env`.
  */
-import type { RetryPolicy } from '@accord/core';
+import { MODES, type RetryPolicy, type StuckThresholds } from '@accord/core';
+import type { NamedToken } from '../common/named-token.js';
 import type { BrokerConfig } from '../brokers/broker-config.js';
 import type { ParticipantsConfig } from '../participants/participants.js';
 import { ConfigError } from '../common/config-error.js';
@@ -35,6 +36,12 @@ export interface ServerConfig {
   readonly token: string | null;
   /** Bearer token of the `admin` role; null: the client token holds both roles. */
   readonly adminToken: string | null;
+  /** More tokens, each with a name (the actor of its operator actions) and a role. */
+  readonly tokens: readonly NamedToken[];
+  /** Per mode, how long a transaction may stay non-terminal before it counts as stuck, ms. */
+  readonly stuckAfter: StuckThresholds;
+  /** How often stuck transactions are looked for, ms. */
+  readonly stuckCheckMs: number;
   /** HMAC secret for `Accord-Signature` on branch calls; null: unsigned. */
   readonly signingSecret: string | null;
   readonly logLevel: string;
@@ -99,9 +106,9 @@ function isLoopback(host: string): boolean {
  */
 export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): ServerConfig {
   const s = readSettings(SERVER_SETTINGS, env, flags);
-  if (!isLoopback(s.host) && s.token === null) {
+  if (!isLoopback(s.host) && s.token === null && s.tokens.length === 0) {
     throw new ConfigError(
-      `ACCORD_HOST is ${s.host}, beyond loopback: set ACCORD_TOKEN (and ideally ACCORD_ADMIN_TOKEN) first`,
+      `ACCORD_HOST is ${s.host}, beyond loopback: set ACCORD_TOKEN (and ideally ACCORD_ADMIN_TOKEN) or ACCORD_TOKENS first`,
     );
   }
   if (s.retryMaxMs < s.retryFirstMs) {
@@ -117,6 +124,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     store: resolveStoreUrl(s.store, s.dataDir),
     token: s.token,
     adminToken: s.adminToken,
+    tokens: s.tokens,
+    stuckAfter: Object.fromEntries(
+      MODES.map((mode) => [mode, s.stuckAfter[mode] ?? s.stuckAfterMs]),
+    ) as StuckThresholds,
+    stuckCheckMs: s.stuckCheckMs,
     signingSecret: s.signingSecret,
     logLevel: s.logLevel,
     nodeId: s.nodeId,

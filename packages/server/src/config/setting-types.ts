@@ -8,6 +8,8 @@ import type { BrokerConfig } from '../brokers/broker-config.js';
 import { parseBrokersSetting, redactBrokerUrl } from '../brokers/broker-config.js';
 import { ConfigError } from '../common/config-error.js';
 import { redactUrl } from '@accord/protocol';
+import { MODES, type Mode } from '@accord/core';
+import type { NamedToken } from '../common/named-token.js';
 import { storeKindOf, STORE_URL_PREFIXES } from '../stores/store-url.js';
 import type { ParticipantCaps } from '../participants/participant-gate.js';
 import { MAX_RATE, parseCapsList, parseRate } from '../participants/participant-caps.js';
@@ -210,6 +212,86 @@ export function rate(): SettingType<number> {
         );
       }
       return value;
+    },
+  };
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * `name:role:token` entries (role `client` or `admin`; the token is the rest, at least
+ * `minTokenLength` characters). Errors name the entry by its position and name, never
+ * by its token.
+ */
+export function namedTokens(minTokenLength: number): SettingType<NamedToken[]> {
+  return {
+    rule: `Comma-separated \`name:role:token\` entries; names match \`${TOKEN_NAME.source}\`, roles are \`client\` or \`admin\`, tokens at least ${minTokenLength} characters`,
+    parse(raw, name) {
+      const entries = raw
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      const tokens: NamedToken[] = [];
+      entries.forEach((entry, i) => {
+        const [tokenName = '', role = '', ...rest] = entry.split(':');
+        const token = rest.join(':');
+        const where = `${name} entry ${i + 1}`;
+        if (!TOKEN_NAME.test(tokenName)) {
+          throw new ConfigError(`${where}: the name must match ${TOKEN_NAME.source}`);
+        }
+        if (role !== 'client' && role !== 'admin') {
+          throw new ConfigError(`${where} (${tokenName}): the role must be client or admin`);
+        }
+        if (token.length < minTokenLength) {
+          throw new ConfigError(
+            `${where} (${tokenName}): the token must be at least ${minTokenLength} characters long`,
+          );
+        }
+        if (
+          ['client', 'admin', 'local'].includes(tokenName) ||
+          tokens.some((t) => t.name === tokenName)
+        ) {
+          throw new ConfigError(
+            `${where}: the name ${tokenName} is taken (client, admin and local are reserved)`,
+          );
+        }
+        if (tokens.some((t) => t.token === token)) {
+          throw new ConfigError(`${where} (${tokenName}): the same token is given twice`);
+        }
+        tokens.push({ name: tokenName, role, token });
+      });
+      return tokens;
+    },
+    show: (tokens) => tokens.map((t) => `${t.name}:${t.role}:***`),
+  };
+}
+
+/**
+ * `mode=value` entries giving some modes their own value (integers `min`–`max`, ms);
+ * modes left out use the general setting.
+ */
+export function perMode(min: number, max: number): SettingType<Partial<Record<Mode, number>>> {
+  return {
+    rule: `Comma-separated \`mode=ms\` entries (modes ${MODES.map((m) => `\`${m}\``).join(', ')}; ${min}–${max} each)`,
+    parse(raw, name) {
+      const values: Partial<Record<Mode, number>> = {};
+      for (const entry of raw
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const [mode = '', text = ''] = entry.split('=');
+        if (!(MODES as readonly string[]).includes(mode)) {
+          throw new ConfigError(`${name}: "${mode}" is not a mode (${MODES.join(', ')})`);
+        }
+        const value = Number(text);
+        if (!Number.isInteger(value) || value < min || value > max) {
+          throw new ConfigError(
+            `${name}: ${mode} must be an integer from ${min} to ${max} (got "${text}")`,
+          );
+        }
+        values[mode as Mode] = value;
+      }
+      return values;
     },
   };
 }

@@ -18,8 +18,10 @@ import {
   httpUrl,
   integer,
   list,
+  namedTokens,
   oneOf,
   rate,
+  perMode,
   storeUrl,
   text,
 } from './setting-types.js';
@@ -148,7 +150,17 @@ export const SERVER_SETTINGS = {
     type: text(16),
     secret: true,
     description:
-      'Bearer token of the `admin` role: everything the client may do, plus `retry` and `resolve`. Unset: the client token holds both roles. Setting it alone does not unlock non-loopback hosts: that needs `ACCORD_TOKEN`.',
+      'Bearer token of the `admin` role: everything the client may do, plus the operator actions (`retry`, `resolve`, `pause`, `resume`, bulk actions). Unset: the client token holds both roles. Setting it alone does not unlock non-loopback hosts: that needs `ACCORD_TOKEN`.',
+  },
+  tokens: {
+    env: 'ACCORD_TOKENS',
+    section: 'security',
+    type: namedTokens(16),
+    default: '',
+    defaultText: 'none',
+    secret: true,
+    description:
+      'More bearer tokens, each with a name and a role, beside `ACCORD_TOKEN` (named `client`) and `ACCORD_ADMIN_TOKEN` (named `admin`). The name is recorded as the actor of every operator action taken with the token and answered by `GET /v1/whoami`; the tokens are never logged or shown. Any entry turns authentication on, and allows a host beyond loopback.',
   },
   signingSecret: {
     env: 'ACCORD_SIGNING_SECRET',
@@ -276,7 +288,32 @@ export const SERVER_SETTINGS = {
     section: 'brokers',
     type: httpUrl(),
     description:
-      'Every alert (a transaction parked, a notification failed for good) is also posted there as JSON `{ kind, gid, mode, branchId, op, reason, at }`, signed with `Accord-Signature` when `ACCORD_SIGNING_SECRET` is set, retried twice (after 1 s and 5 s). Best effort: the alert also stays in the error log, the metrics and the stored transaction.',
+      'Every alert (a transaction parked, a notification failed for good, a transaction stuck: kind `parked`, `failed`, `stuck`; `op` is null for `stuck`) is also posted there as JSON `{ kind, gid, mode, branchId, op, reason, at }`, signed with `Accord-Signature` when `ACCORD_SIGNING_SECRET` is set, retried twice (after 1 s and 5 s). Best effort: the alert also stays in the error log, the metrics and the stored transaction.',
+  },
+  stuckAfterMs: {
+    env: 'ACCORD_STUCK_AFTER_MS',
+    section: 'engine',
+    type: integer(1_000, 365 * 86_400_000, 'ms'),
+    default: '3600000',
+    description:
+      'A transaction still not terminal this long after it was created counts as stuck: it raises the alert once (kind `stuck`), counts in the gauge `accord_transactions_stuck{mode}` and is listed by `GET /v1/transactions?stuck=true`.',
+  },
+  stuckAfter: {
+    env: 'ACCORD_STUCK_AFTER',
+    section: 'engine',
+    type: perMode(1_000, 365 * 86_400_000),
+    default: '',
+    defaultText: 'none',
+    description:
+      'Per-mode stuck thresholds, e.g. `saga=600000,tcc=120000`; modes left out use `ACCORD_STUCK_AFTER_MS`.',
+  },
+  stuckCheckMs: {
+    env: 'ACCORD_STUCK_CHECK_MS',
+    section: 'engine',
+    type: integer(100, 3_600_000, 'ms'),
+    default: '30000',
+    description:
+      'How often the coordinator looks for stuck transactions (to raise their alerts and set the gauge).',
   },
   bodyLimit: {
     env: 'ACCORD_BODY_LIMIT',

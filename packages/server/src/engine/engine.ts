@@ -21,9 +21,12 @@ import {
   createSnapshot,
   isTerminal,
   modesWhere,
+  MODES,
   rulesOf,
+  stuckCutoffs,
   transition,
   ValidationError,
+  type StuckThresholds,
 } from '@accord/core';
 import type { BranchCall } from './branch-call.js';
 import type { CallGate } from './call-gate.js';
@@ -50,6 +53,8 @@ export interface EngineDeps {
   readonly crash: CrashPoints;
   /** Age after which terminal transactions are purged; null keeps them forever. */
   readonly retentionMs?: number | null;
+  /** Per mode, how long before a non-terminal transaction counts as stuck (default 1 h). */
+  readonly stuckAfter?: StuckThresholds;
   readonly observer: EngineObserver;
   /** Called with errors the engine cannot hand to a caller. */
   readonly onError: (error: unknown, context: string) => void;
@@ -60,6 +65,17 @@ export interface CreateResult {
   readonly created: boolean;
   readonly snapshot: TransactionSnapshot;
 }
+
+/** A listing as the API asks for it: `stuck` is a yes/no, the engine knows the thresholds. */
+export type ListRequest = Omit<ListQuery, 'stuck'> & { readonly stuck?: boolean | undefined };
+
+/** Who takes an operator action, and why (recorded in the history). */
+export interface ActionNote {
+  readonly actor: string | null;
+  readonly reason?: string | undefined;
+}
+
+const DEFAULT_STUCK_AFTER = Object.fromEntries(MODES.map((m) => [m, 3_600_000])) as StuckThresholds;
 
 /** How long an API action waits for another instance to let go of a transaction. */
 const BUSY_WAIT_MS = 5_000;
@@ -223,15 +239,21 @@ export class Engine {
     }
   }
 
-  /** Aborts a prepared tcc/xa/msg transaction; optionally waits for its end. */
+  /**
+   * Aborts a prepared tcc/xa/msg transaction; optionally waits for its end. With an
+   * `actor`, the abort is recorded in the history as that actor's action.
+   */
   async abort(
     gid: string,
     reason: string,
     waitMs: number | null = null,
+    actor?: string | null,
   ): Promise<TransactionSnapshot> {
     const waiting = waitMs !== null && waitMs > 0 ? this.waitTerminal(gid, waitMs) : null;
     try {
-      const snapshot = await this.act(gid, { type: 'abort', reason });
+      const event: MachineEvent =
+        actor === undefined ? { type: 'abort', reason } : { type: 'abort', reason, actor };
+      const snapshot = await this.act(gid, event);
       return waiting ? await waiting.settleWith(snapshot) : snapshot;
     } finally {
       waiting?.cancel();
@@ -239,8 +261,8 @@ export class Engine {
   }
 
   /** Operator: unparks and runs now. */
-  retry(gid: string): Promise<TransactionSnapshot> {
-    return this.act(gid, { type: 'retry' });
+  retry(gid: string, note?: ActionNote): Promise<TransactionSnapshot> {
+    return this.act(gid, { type: 'retry', actor: note?.actor, reason: note?.reason });
   }
 
   /** Operator: marks a non-terminal transaction terminal. */
@@ -248,8 +270,19 @@ export class Engine {
     gid: string,
     status: 'succeeded' | 'failed',
     reason: string,
+    actor?: string | null,
   ): Promise<TransactionSnapshot> {
-    return this.act(gid, { type: 'resolve', status, reason });
+    return this.act(gid, { type: 'resolve', status, reason, actor });
+  }
+
+  /** Operator: stops driving a transaction until it is resumed (recovery skips it). */
+  pause(gid: string, reason: string, actor: string | null): Promise<TransactionSnapshot> {
+    return this.act(gid, { type: 'pause', reason, actor });
+  }
+
+  /** Operator: drives a paused transaction again, its waiting calls due now. */
+  resume(gid: string, reason: string, actor: string | null): Promise<TransactionSnapshot> {
+    return this.act(gid, { type: 'resume', reason, actor });
   }
 
   /**
@@ -287,8 +320,22 @@ export class Engine {
     return this.storeCall(async () => (await this.deps.store.get(gid)) ?? null);
   }
 
-  /** A page of transactions. */
-  list(query: ListQuery): Promise<ListPage> {
+  /** A page of transactions; `stuck` is judged by this engine's thresholds, now. */
+  list(request: ListRequest | ListQuery): Promise<ListPage> {
+    const { stuck, ...rest } = request;
+    const query: ListQuery =
+      stuck === undefined || typeof stuck === 'object'
+        ? { ...rest, stuck }
+        : {
+            ...rest,
+            stuck: {
+              is: stuck,
+              createdBefore: stuckCutoffs(
+                this.deps.stuckAfter ?? DEFAULT_STUCK_AFTER,
+                this.deps.clock.now(),
+              ),
+            },
+          };
     return this.storeCall(() => this.deps.store.list(query));
   }
 

@@ -12,8 +12,7 @@ import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
 import { TopicRegistry } from '../topics/topic-registry.js';
 import type { Participants } from '../participants/participants.js';
-import { actorOf } from './actor.js';
-import { authorize } from './auth.js';
+import { authorize, identityOf } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { dtmJsonRpcRoutes } from './dtm/dtm-json-rpc.js';
@@ -27,6 +26,7 @@ import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { participantRoutes } from './routes/participants.js';
 import { statsRoutes } from './routes/stats.js';
+import { operatorRoutes } from './routes/operator.js';
 import { systemRoutes } from './routes/system.js';
 import { tccRestRoutes, type TccRestRoutesDeps } from './routes/tcc-rest.js';
 import { transactionRoutes } from './routes/transactions.js';
@@ -144,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     waitResultCapMs: deps.waitResultCapMs,
     authorize: check,
   });
+  operatorRoutes(typed, { engine: deps.engine, authorize: check });
   const topics = new TopicRegistry(deps.store.kv);
   const dtm = new DtmService({
     engine: deps.engine,
@@ -173,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   participantRoutes(typed, {
     participants: deps.participants,
     authorize: check,
-    actorOf: (request) => actorOf(deps.tokens, request),
+    actorOf: (request) => identityOf(request).name,
   });
   systemRoutes(typed, {
     store: deps.store,

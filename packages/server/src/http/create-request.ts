@@ -11,7 +11,7 @@ import type {
   StepSpec,
   TransactionOptions,
 } from '@accord/core';
-import { checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
+import { checkLabels, checkStepGraph, modesWhere, rulesOf, ValidationError } from '@accord/core';
 import type { ModeRules } from '@accord/core';
 import type { ServerConfig } from '../config/config.js';
 import { isBrokerTarget } from '../brokers/broker-target.js';
@@ -205,6 +205,7 @@ export async function toNewTransaction(
   });
   issues.push(...checkStepGraph(specs));
   checkHeaders(body.options?.headers ?? {}, issues);
+  if (body.labels !== undefined) issues.push(...checkLabels(body.labels));
   const retry = { ...ctx.config.defaults.retry, ...body.options?.retry };
   if (retry.maxDelayMs < retry.firstDelayMs) {
     issues.push({
@@ -241,6 +242,7 @@ export async function toNewTransaction(
     checkUrl: body.checkUrl ?? null,
     steps: specs,
     fingerprint,
+    labels: body.labels ?? {},
   };
 }
 

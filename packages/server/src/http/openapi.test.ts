@@ -46,7 +46,6 @@ const REDIRECTS: Readonly<Record<string, string>> = {
 /** Routes that change state yet read no body, and why. */
 const NO_BODY: Readonly<Record<string, string>> = {
   'POST /v1/ids': 'the count is in the query string',
-  'POST /v1/transactions/{gid}/retry': 'the path names all it needs',
   'POST /api/ping': 'any method answers pong',
   'PUT /api/ping': 'any method answers pong',
   'PATCH /api/ping': 'any method answers pong',
@@ -156,11 +155,15 @@ describe('the OpenAPI document', () => {
         .map((p) => p.name);
     assert.deepEqual(query('/v1/transactions', 'get').sort(), [
       'cursor',
+      'gidPrefix',
+      'label',
       'limit',
       'mode',
       'parked',
+      'paused',
       'since',
       'status',
+      'stuck',
       'until',
     ]);
     assert.deepEqual(query('/v1/ids', 'post'), ['count']);

@@ -56,6 +56,8 @@ export function transactionSummary(tx: TransactionRecord): Transaction {
     status: tx.status,
     reason: tx.reason,
     parked: tx.parked,
+    paused: tx.paused,
+    labels: { ...tx.labels },
     createdAt: iso(tx.createdAt),
     updatedAt: iso(tx.updatedAt),
     finishedAt: iso(tx.finishedAt),
@@ -86,6 +88,7 @@ export function attemptView(a: AttemptRecord): Attempt {
     outcome: a.outcome,
     httpStatus: a.httpStatus,
     message: a.message,
+    actor: a.actor,
   };
 }
 

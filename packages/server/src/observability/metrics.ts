@@ -130,6 +130,22 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
   };
 }
 
+/** Registers the stuck gauge, per mode, as the last stuck check counted. */
+export function registerStuckGauge(
+  metrics: Metrics,
+  counts: () => Readonly<Record<string, number>>,
+): void {
+  new prom.Gauge({
+    name: 'accord_transactions_stuck',
+    help: "Transactions not terminal for longer than their mode's stuck threshold, at the last check.",
+    labelNames: ['mode'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [mode, n] of Object.entries(counts())) this.set({ mode }, n);
+    },
+  });
+}
+
 /** Registers the parked gauge, read from the store at scrape time. */
 export function registerParkedGauge(metrics: Metrics, store: Store): void {
   new prom.Gauge({

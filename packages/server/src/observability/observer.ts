@@ -48,6 +48,13 @@ export function metricsObserver(metrics: Metrics, logger: Logger): EngineObserve
         );
         return;
       }
+      if (alert.kind === 'stuck') {
+        logger.error(
+          { ...alertFields(alert), mode: tx.mode, status: tx.status, alert: 'stuck' },
+          'transaction stuck: not terminal long after it was created',
+        );
+        return;
+      }
       logger.error(
         { ...alertFields(alert), mode: tx.mode, alert: 'failed' },
         'notification failed: its receiver never acknowledged it',

@@ -32,6 +32,8 @@ const tx: TransactionRecord = {
   deadlineAt: null,
   nextAttemptAt: null,
   parked: false,
+  paused: false,
+  labels: {},
   leaseOwner: null,
   leaseUntil: 0,
   fence: 0,

@@ -1,7 +1,7 @@
 /** The native `/v1/transactions` routes. */
 import type { FastifyRequest } from 'fastify';
-import type { BranchOp, ErrorCode, FieldIssue, ListQuery, OpName } from '@accord/core';
-import { newOp, ValidationError } from '@accord/core';
+import type { BranchOp, ErrorCode, FieldIssue, OpName } from '@accord/core';
+import { newOp, parseLabelFilters, ValidationError } from '@accord/core';
 import type { RegisterBranchRequest } from '@accord/core';
 import type { ListQueryString } from '@accord/core/schemas';
 import {
@@ -10,16 +10,18 @@ import {
   DEFAULT_LIST_LIMIT,
   GidParamsSchema,
   ListQuerySchema,
+  OperatorActionRequestSchema,
   QueryResultSchema,
   RegisterBranchRequestSchema,
   ResolveRequestSchema,
+  RetryRequestSchema,
   SubmitRequestSchema,
   TransactionPageSchema,
   TransactionReplySchema,
 } from '@accord/core/schemas';
-import type { Engine } from '../../engine/engine.js';
+import type { Engine, ListRequest } from '../../engine/engine.js';
 import type { PendingHost, TargetPolicy } from '../../outbound/target-policy.js';
-import { requireRole, type Authorizer, type Role } from '../auth.js';
+import { identityOf, requireRole, type Authorizer, type Role } from '../auth.js';
 import type { CreateContext } from '../create-request.js';
 import { checkUrlField, toNewTransaction, waitMs } from '../create-request.js';
 import { ADMIN_ROUTE, BY_GID, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
@@ -43,15 +45,37 @@ function parseTime(value: string, path: string, issues: FieldIssue[]): number | 
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** The listing's query string, its structure checked by the schema, as a store query. */
-export function parseListQuery(q: ListQueryString): ListQuery {
+/**
+ * The filters of a listing or bulk action, their structure checked by the schema, as
+ * the engine takes them; `at` is where they sit in the request (`(querystring)`,
+ * `/filter`).
+ */
+export function parseListFilter(
+  q: Omit<ListQueryString, 'cursor' | 'limit'>,
+  at: string,
+): Omit<ListRequest, 'limit'> {
   const issues: FieldIssue[] = [];
-  const since =
-    q.since === undefined ? undefined : parseTime(q.since, '(querystring)/since', issues);
-  const until =
-    q.until === undefined ? undefined : parseTime(q.until, '(querystring)/until', issues);
+  const since = q.since === undefined ? undefined : parseTime(q.since, `${at}/since`, issues);
+  const until = q.until === undefined ? undefined : parseTime(q.until, `${at}/until`, issues);
+  const { label, ...rest } = q;
+  let labels: Record<string, string> | undefined;
+  if (label !== undefined) {
+    const parsed = parseLabelFilters(typeof label === 'string' ? [label] : label, `${at}/label`);
+    issues.push(...parsed.issues);
+    labels = parsed.labels;
+  }
   if (issues.length > 0) throw new ValidationError(issues);
-  return { ...q, since, until, limit: q.limit ?? DEFAULT_LIST_LIMIT };
+  return { ...rest, since, until, labels };
+}
+
+/** The listing's query string, its structure checked by the schema, as the engine takes it. */
+export function parseListQuery(q: ListQueryString): ListRequest {
+  const { cursor, limit, ...filter } = q;
+  return {
+    ...parseListFilter(filter, '(querystring)'),
+    cursor,
+    limit: limit ?? DEFAULT_LIST_LIMIT,
+  };
 }
 
 const PAIRS = [
@@ -247,17 +271,21 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
     },
     async (request) => {
       const reason = request.body.reason ?? 'aborted by client';
-      return { transaction: transactionView(await engine.abort(request.params.gid, reason)) };
+      const actor = identityOf(request).name;
+      return {
+        transaction: transactionView(await engine.abort(request.params.gid, reason, null, actor)),
+      };
     },
   );
 
   app.post(
     '/v1/transactions/:gid/retry',
     {
-      ...role('admin'),
+      ...optionalBody(role('admin')),
       schema: {
         summary: 'Retry a parked transaction now (operator)',
         params: GidParamsSchema,
+        body: RetryRequestSchema,
         response: replies({ 200: TransactionReplySchema }, [
           ...ADMIN_ROUTE,
           ...WITH_BODY,
@@ -265,8 +293,39 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
         ]),
       },
     },
-    async (request) => ({ transaction: transactionView(await engine.retry(request.params.gid)) }),
+    async (request) => {
+      const note = { actor: identityOf(request).name, reason: request.body.reason?.trim() };
+      return { transaction: transactionView(await engine.retry(request.params.gid, note)) };
+    },
   );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(
+      `/v1/transactions/:gid/${action}`,
+      {
+        ...role('admin'),
+        schema: {
+          summary:
+            action === 'pause'
+              ? 'Stop driving a transaction until it is resumed (operator)'
+              : 'Drive a paused transaction again, its waiting calls at once (operator)',
+          params: GidParamsSchema,
+          body: OperatorActionRequestSchema,
+          response: replies({ 200: TransactionReplySchema }, [
+            ...ADMIN_ROUTE,
+            ...WITH_BODY,
+            ...STATE_CHANGE,
+          ]),
+        },
+      },
+      async (request) => {
+        const actor = identityOf(request).name;
+        const reason = request.body.reason.trim();
+        const snapshot = await engine[action](request.params.gid, reason, actor);
+        return { transaction: transactionView(snapshot) };
+      },
+    );
+  }
 
   app.post(
     '/v1/transactions/:gid/resolve',
@@ -287,7 +346,7 @@ export function transactionRoutes(app: AccordApp, deps: TransactionRoutesDeps): 
       const { status, reason } = request.body;
       return {
         transaction: transactionView(
-          await engine.resolve(request.params.gid, status, reason.trim()),
+          await engine.resolve(request.params.gid, status, reason.trim(), identityOf(request).name),
         ),
       };
     },

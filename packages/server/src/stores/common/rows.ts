@@ -36,6 +36,8 @@ export interface TransactionColumns {
   deadline_at: number | null;
   next_attempt_at: number | null;
   parked: boolean;
+  paused: boolean;
+  labels: Readonly<Record<string, string>>;
   lease_owner: string | null;
   lease_until: number;
   fence: number;
@@ -70,6 +72,7 @@ export interface AttemptColumns {
   outcome: OutcomeKind;
   http_status: number | null;
   message: string | null;
+  actor: string | null;
 }
 
 function int(value: unknown, column: string): number {
@@ -118,6 +121,8 @@ export function transactionColumns(tx: TransactionRecord): TransactionColumns {
     deadline_at: tx.deadlineAt,
     next_attempt_at: tx.nextAttemptAt,
     parked: tx.parked,
+    paused: tx.paused,
+    labels: tx.labels,
     lease_owner: tx.leaseOwner,
     lease_until: tx.leaseUntil,
     fence: tx.fence,
@@ -156,6 +161,7 @@ export function attemptColumns(a: AttemptRecord): AttemptColumns {
     outcome: a.outcome,
     http_status: a.httpStatus,
     message: a.message,
+    actor: a.actor,
   };
 }
 
@@ -175,6 +181,8 @@ export function toTransaction(row: Row): TransactionRecord {
     deadlineAt: intOrNull(row['deadline_at'], 'deadline_at'),
     nextAttemptAt: intOrNull(row['next_attempt_at'], 'next_attempt_at'),
     parked: row['parked'] === true || row['parked'] === 1,
+    paused: row['paused'] === true || row['paused'] === 1,
+    labels: labelsOf(row['labels']),
     leaseOwner: textOrNull(row['lease_owner'], 'lease_owner'),
     leaseUntil: int(row['lease_until'], 'lease_until'),
     fence: int(row['fence'], 'fence'),
@@ -221,7 +229,18 @@ export function toAttempt(row: Row): AttemptRecord {
     outcome: text(row['outcome'], 'outcome') as OutcomeKind,
     httpStatus: intOrNull(row['http_status'], 'http_status'),
     message: textOrNull(row['message'], 'message'),
+    actor: textOrNull(row['actor'], 'actor'),
   };
+}
+
+/** Labels as stored (JSON text or object); none for rows written before labels existed. */
+function labelsOf(value: unknown): Record<string, string> {
+  if (value === null || value === undefined || value === '') return {};
+  const parsed = json(value, 'labels');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('store column labels: expected a JSON object');
+  }
+  return parsed as Record<string, string>;
 }
 
 /** Keeps the last op per (branchId, op), so one write never upserts a key twice. */

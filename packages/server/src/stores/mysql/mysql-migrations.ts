@@ -157,4 +157,15 @@ CREATE TABLE IF NOT EXISTS accord_row_locks (
 ) ${TABLE};
 `,
   },
+  {
+    version: 5,
+    name: 'paused transactions, labels, actors of operator actions',
+    // Labels are nullable: MySQL allows no literal default on a LONGTEXT (NULL reads as none).
+    sql: `
+ALTER TABLE accord_transactions
+  ADD COLUMN paused BOOLEAN NOT NULL DEFAULT FALSE,
+  ADD COLUMN labels LONGTEXT;
+ALTER TABLE accord_attempts ADD COLUMN actor VARCHAR(255);
+`,
+  },
 ];

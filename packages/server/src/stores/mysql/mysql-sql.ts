@@ -9,6 +9,8 @@
 
 import type { AttemptColumns, BranchOpColumns, TransactionColumns } from '../common/rows.js';
 
+import type { ListDialect } from '../common/list-sql.js';
+
 const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed')`;
 
 /** Columns of a transaction row, in the order the insert parameters use. */
@@ -29,6 +31,8 @@ export const TX_COLUMNS = [
   'lease_owner',
   'lease_until',
   'fence',
+  'paused',
+  'labels',
 ] as const satisfies readonly (keyof TransactionColumns)[];
 
 /** Columns of an attempt row besides the gid (and the generated id), in parameter order. */
@@ -41,6 +45,7 @@ export const ATTEMPT_COLUMNS = [
   'outcome',
   'http_status',
   'message',
+  'actor',
 ] as const satisfies readonly (keyof AttemptColumns)[];
 
 /** Columns of a branch op row besides the gid, in the order the op parameters use. */
@@ -82,6 +87,20 @@ export const MYSQL_SESSION_SQL = [
   `SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'`,
 ] as const;
 
+/** How MySQL and MariaDB write the parts of a listing that differ between backends. */
+export const MYSQL_LIST_DIALECT: ListDialect = {
+  placeholder: () => '?',
+  bool: (value) => value,
+  // As bytes: utf8mb4_bin pads with spaces, so 'a' would start with 'a '.
+  gidStartsWith: (p, prefix) =>
+    `CAST(LEFT(t.gid, CHAR_LENGTH(${p(prefix)})) AS BINARY) = CAST(${p(prefix)} AS BINARY)`,
+  hasLabel: (p, key, value) => `JSON_CONTAINS(t.labels, JSON_OBJECT(${p(key)}, ${p(value)}))`,
+  // Written out: MySQL does not use an index for a row comparison.
+  before: (p, c) =>
+    `(t.created_at < ${p(c.createdAt)} OR (t.created_at = ${p(c.createdAt)} AND t.gid < ${p(c.gid)}))`,
+  int: (placeholder) => placeholder,
+};
+
 /** The SQL of the MySQL/MariaDB store. */
 export const MYSQL_SQL = {
   begin: `START TRANSACTION`,
@@ -108,14 +127,14 @@ INSERT INTO accord_attempts (gid, ${ATTEMPT_COLUMNS.join(', ')})
 VALUES ?`,
 
   /**
-   * Fenced update of the mutable fields: 7 field values, release twice, gid, fence. The
+   * Fenced update of the mutable fields: 8 field values, release twice, gid, fence. The
    * connection reports found rows (CLIENT_FOUND_ROWS), so a write that changes no value
    * still counts as applied.
    */
   updateTransaction: `
 UPDATE accord_transactions SET
   status = ?, reason = ?, updated_at = ?, finished_at = ?, deadline_at = ?,
-  next_attempt_at = ?, parked = ?,
+  next_attempt_at = ?, parked = ?, paused = ?,
   lease_owner = IF(?, NULL, lease_owner),
   lease_until = IF(?, 0, lease_until)
 WHERE gid = ? AND fence = ?`,
@@ -142,7 +161,8 @@ WHERE gid = ? AND ${NOT_TERMINAL} AND lease_until <= ?`,
   /** Now, now, limit. Locks the due rows; rows another claimer holds are skipped. */
   lockDue: `
 SELECT gid FROM accord_transactions
-WHERE ${NOT_TERMINAL} AND parked = FALSE AND next_attempt_at <= ? AND lease_until <= ?
+WHERE ${NOT_TERMINAL} AND parked = FALSE AND paused = FALSE AND next_attempt_at <= ?
+  AND lease_until <= ?
 ORDER BY next_attempt_at, gid
 LIMIT ?
 FOR UPDATE SKIP LOCKED`,
@@ -156,7 +176,8 @@ WHERE gid IN (?)`,
   /** Now, later-than, gid or null, gid or null, limit. Locks waiting transactions to hasten. */
   lockWaiting: `
 SELECT gid FROM accord_transactions
-WHERE ${NOT_TERMINAL} AND parked = FALSE AND next_attempt_at > ? AND lease_until <= ?
+WHERE ${NOT_TERMINAL} AND parked = FALSE AND paused = FALSE AND next_attempt_at > ?
+  AND lease_until <= ?
   AND (? IS NULL OR gid = ?)
 ORDER BY next_attempt_at, gid
 LIMIT ?
@@ -178,21 +199,6 @@ FOR UPDATE`,
 
   /** New expiry, gids (locked by {@link MYSQL_SQL.lockLeases}). */
   renewLocked: `UPDATE accord_transactions SET lease_until = ? WHERE gid IN (?)`,
-
-  /**
-   * Filters as (value, value) pairs, each skipped when null: status, mode, parked, since,
-   * until; then the cursor as (created_at, created_at, created_at, gid); then the limit.
-   */
-  list: `
-SELECT * FROM accord_transactions
-WHERE (? IS NULL OR status = ?)
-  AND (? IS NULL OR mode = ?)
-  AND (? IS NULL OR parked = ?)
-  AND (? IS NULL OR created_at >= ?)
-  AND (? IS NULL OR created_at <= ?)
-  AND (? IS NULL OR created_at < ? OR (created_at = ? AND gid < ?))
-ORDER BY created_at DESC, gid DESC
-LIMIT ?`,
 
   countParked: `
 SELECT COUNT(*) AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = TRUE`,

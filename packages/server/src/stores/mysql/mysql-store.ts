@@ -27,6 +27,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../common/cursor.js';
 import { gidsReleasingLocks, SqlRowLocks } from '../common/sql-row-locks.js';
 import { MYSQL_LOCK_SQL, mysqlReleaseLocksOfMany } from './mysql-locks.js';
 import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
+import { listSql } from '../common/list-sql.js';
 import { pendingMigrations, type Migration } from '../common/migration.js';
 import { SqlKeyValues } from '../common/sql-kv.js';
 import {
@@ -52,6 +53,7 @@ import {
 import { MYSQL_KV_SQL } from './mysql-kv.js';
 import {
   ATTEMPT_COLUMNS,
+  MYSQL_LIST_DIALECT,
   MYSQL_SESSION_SQL,
   MYSQL_SQL as SQL,
   OP_COLUMNS,
@@ -140,7 +142,7 @@ async function affected(c: Connection, sql: string, params: unknown[]): Promise<
 
 function transactionParams(tx: TransactionRecord): unknown[] {
   const c = transactionColumns(tx);
-  return TX_COLUMNS.map((k) => (k === 'options' ? JSON.stringify(c.options) : c[k]));
+  return TX_COLUMNS.map((k) => (k === 'options' || k === 'labels' ? JSON.stringify(c[k]) : c[k]));
 }
 
 function opRows(gid: string, ops: readonly BranchOp[]): unknown[][] {
@@ -232,6 +234,7 @@ async function applyWrites(
       t.deadlineAt,
       t.nextAttemptAt,
       t.parked,
+      t.paused,
       w.release,
       w.release,
       w.gid,
@@ -465,22 +468,8 @@ export class MysqlStore implements Store {
   async list(query: ListQuery): Promise<ListPage> {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = pageSize(query.limit);
-    const pair = <V>(value: V | undefined): [V | null, V | null] => [value ?? null, value ?? null];
-    const cursorAt = cursor?.createdAt ?? null;
-    const rows = await this.withConnection((c) =>
-      select(c, SQL.list, [
-        ...pair(query.status),
-        ...pair(query.mode),
-        ...pair(query.parked),
-        ...pair(query.since),
-        ...pair(query.until),
-        cursorAt,
-        cursorAt,
-        cursorAt,
-        cursor?.gid ?? null,
-        limit + 1,
-      ]),
-    );
+    const { sql, params } = listSql(query, cursor, limit, MYSQL_LIST_DIALECT);
+    const rows = await this.withConnection((c) => select(c, sql, params));
     const items = rows.slice(0, limit).map(toTransaction);
     const last = items[items.length - 1];
     const more = rows.length > limit && last !== undefined;

@@ -130,4 +130,18 @@ CREATE TABLE accord_row_locks (
 CREATE INDEX accord_row_locks_gid ON accord_row_locks (gid);
 `,
   },
+  {
+    version: 5,
+    name: 'paused transactions, labels, actors of operator actions',
+    sql: `
+ALTER TABLE accord_transactions ADD COLUMN paused boolean NOT NULL DEFAULT false;
+ALTER TABLE accord_transactions ADD COLUMN labels jsonb NOT NULL DEFAULT '{}'::jsonb;
+ALTER TABLE accord_attempts ADD COLUMN actor text;
+
+-- Due work: a paused transaction is not claimed either.
+DROP INDEX accord_transactions_due;
+CREATE INDEX accord_transactions_due ON accord_transactions (next_attempt_at)
+  WHERE status NOT IN ('succeeded', 'failed') AND parked = false AND paused = false;
+`,
+  },
 ];

@@ -4,6 +4,8 @@
  * one statement and one round trip.
  */
 
+import type { ListDialect } from '../common/list-sql.js';
+
 const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed')`;
 
 const OP_COLUMNS = `branch_id, op, url, payload, seq, depends_on, max_attempts, status, attempts,
@@ -27,13 +29,24 @@ const OP_UPSERT = `ON CONFLICT (gid, branch_id, op) DO UPDATE SET
     last_error_message = excluded.last_error_message, last_error_at = excluded.last_error_at,
     updated_at = excluded.updated_at`;
 
-const ATTEMPT_COLUMNS = `branch_id, op, attempt, started_at, finished_at, outcome, http_status, message`;
+const ATTEMPT_COLUMNS = `branch_id, op, attempt, started_at, finished_at, outcome, http_status, message,
+  actor`;
 
 const ATTEMPT_RECORD = `branch_id text, op text, attempt integer, started_at bigint,
-  finished_at bigint, outcome text, http_status integer, message text`;
+  finished_at bigint, outcome text, http_status integer, message text, actor text`;
 
 const ATTEMPT_VALUES = `x.branch_id, x.op, x.attempt, x.started_at, x.finished_at, x.outcome,
-  x.http_status, x.message`;
+  x.http_status, x.message, x.actor`;
+
+/** How PostgreSQL writes the parts of a listing that differ between backends. */
+export const POSTGRES_LIST_DIALECT: ListDialect = {
+  placeholder: (n) => `$${n}`,
+  bool: (value) => value,
+  gidStartsWith: (p, prefix) => `starts_with(t.gid, ${p(prefix)}::text)`,
+  hasLabel: (p, key, value) => `t.labels ->> ${p(key)}::text = ${p(value)}::text`,
+  before: (p, c) => `(t.created_at, t.gid) < (${p(c.createdAt)}::bigint, ${p(c.gid)}::text)`,
+  int: (placeholder) => `${placeholder}::bigint`,
+};
 
 /** The SQL of the PostgreSQL store. */
 export const POSTGRES_SQL = {
@@ -41,13 +54,14 @@ export const POSTGRES_SQL = {
   recordMigration: `INSERT INTO accord_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
   ping: `SELECT 1 AS ok`,
 
-  /** $1..$16: transaction columns; $17: jsonb array of ops. Returns `inserted` 0 or 1. */
+  /** $1..$16: transaction columns; $17: jsonb array of ops; $18 paused, $19 labels. */
   insert: `
 WITH t AS (
   INSERT INTO accord_transactions (gid, mode, status, options, check_url, fingerprint, reason,
     created_at, updated_at, finished_at, deadline_at, next_attempt_at, parked, lease_owner,
-    lease_until, fence)
-  VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    lease_until, fence, paused, labels)
+  VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18,
+    $19::jsonb)
   ON CONFLICT (gid) DO NOTHING
   RETURNING gid
 ), o AS (
@@ -58,14 +72,14 @@ SELECT count(*)::int AS inserted FROM t`,
 
   /**
    * Fenced write: $1 gid, $2 fence, $3..$9 mutable fields, $10 release, $11 ops, $12
-   * attempts. Ops and attempts are joined to the update's result, so a stale fence writes
+   * attempts, $13 paused. Ops and attempts are joined to the update's result, so a stale fence writes
    * nothing at all. Returns `applied` 0 or 1.
    */
   write: `
 WITH t AS (
   UPDATE accord_transactions SET
     status = $3, reason = $4, updated_at = $5, finished_at = $6, deadline_at = $7,
-    next_attempt_at = $8, parked = $9,
+    next_attempt_at = $8, parked = $9, paused = $13,
     lease_owner = CASE WHEN $10::boolean THEN NULL ELSE lease_owner END,
     lease_until = CASE WHEN $10::boolean THEN 0 ELSE lease_until END
   WHERE gid = $1 AND fence = $2
@@ -90,13 +104,15 @@ WITH v AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(gid text, mode text, status text,
     options jsonb, check_url text, fingerprint text, reason text, created_at bigint,
     updated_at bigint, finished_at bigint, deadline_at bigint, next_attempt_at bigint,
-    parked boolean, lease_owner text, lease_until bigint, fence bigint)
+    parked boolean, lease_owner text, lease_until bigint, fence bigint, paused boolean,
+    labels jsonb)
 ), t AS (
   INSERT INTO accord_transactions (gid, mode, status, options, check_url, fingerprint, reason,
     created_at, updated_at, finished_at, deadline_at, next_attempt_at, parked, lease_owner,
-    lease_until, fence)
+    lease_until, fence, paused, labels)
   SELECT gid, mode, status, options, check_url, fingerprint, reason, created_at, updated_at,
-    finished_at, deadline_at, next_attempt_at, parked, lease_owner, lease_until, fence
+    finished_at, deadline_at, next_attempt_at, parked, lease_owner, lease_until, fence,
+    paused, labels
   FROM v ORDER BY gid
   ON CONFLICT (gid) DO NOTHING
   RETURNING gid
@@ -119,12 +135,12 @@ SELECT gid FROM t`,
 WITH w AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(gid text, fence bigint, status text,
     reason text, updated_at bigint, finished_at bigint, deadline_at bigint,
-    next_attempt_at bigint, parked boolean, release boolean)
+    next_attempt_at bigint, parked boolean, paused boolean, release boolean)
 ), t AS (
   UPDATE accord_transactions tx SET
     status = w.status, reason = w.reason, updated_at = w.updated_at,
     finished_at = w.finished_at, deadline_at = w.deadline_at,
-    next_attempt_at = w.next_attempt_at, parked = w.parked,
+    next_attempt_at = w.next_attempt_at, parked = w.parked, paused = w.paused,
     lease_owner = CASE WHEN w.release THEN NULL ELSE tx.lease_owner END,
     lease_until = CASE WHEN w.release THEN 0 ELSE tx.lease_until END
   FROM w WHERE tx.gid = w.gid AND tx.fence = w.fence
@@ -165,7 +181,8 @@ RETURNING *`,
   claimDue: `
 WITH due AS (
   SELECT gid FROM accord_transactions
-  WHERE ${NOT_TERMINAL} AND parked = false AND next_attempt_at <= $2 AND lease_until <= $2
+  WHERE ${NOT_TERMINAL} AND parked = false AND paused = false AND next_attempt_at <= $2
+    AND lease_until <= $2
   ORDER BY next_attempt_at, gid
   LIMIT $4
   FOR UPDATE SKIP LOCKED
@@ -182,7 +199,8 @@ RETURNING t.*`,
   hasten: `
 WITH picked AS (
   SELECT gid FROM accord_transactions
-  WHERE ${NOT_TERMINAL} AND parked = false AND next_attempt_at > $2 AND lease_until <= $1
+  WHERE ${NOT_TERMINAL} AND parked = false AND paused = false AND next_attempt_at > $2
+    AND lease_until <= $1
     AND ($4::text IS NULL OR gid = $4::text)
   ORDER BY next_attempt_at, gid
   LIMIT $3
@@ -201,18 +219,6 @@ UPDATE accord_transactions t SET lease_until = $4
 FROM unnest($1::text[], $2::bigint[]) AS l(gid, fence)
 WHERE t.gid = l.gid AND t.fence = l.fence AND t.lease_owner = $3
 RETURNING t.gid, t.fence`,
-
-  /** $1 status, $2 mode, $3 parked, $4 since, $5 until, $6/$7 cursor, $8 limit. */
-  list: `
-SELECT * FROM accord_transactions
-WHERE ($1::text IS NULL OR status = $1::text)
-  AND ($2::text IS NULL OR mode = $2::text)
-  AND ($3::boolean IS NULL OR parked = $3::boolean)
-  AND ($4::bigint IS NULL OR created_at >= $4::bigint)
-  AND ($5::bigint IS NULL OR created_at <= $5::bigint)
-  AND ($6::bigint IS NULL OR (created_at, gid) < ($6::bigint, $7::text))
-ORDER BY created_at DESC, gid DESC
-LIMIT $8`,
 
   countParked: `
 SELECT count(*)::int AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = true`,

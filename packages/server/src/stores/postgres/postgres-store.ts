@@ -24,6 +24,7 @@ import type {
 } from '@accord/core';
 import { decodeCursor, encodeCursor, pageSize } from '../common/cursor.js';
 import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
+import { listSql } from '../common/list-sql.js';
 import { pendingMigrations } from '../common/migration.js';
 import {
   attemptColumns,
@@ -45,7 +46,7 @@ import {
 } from './postgres-migrations.js';
 import { SqlKeyValues } from '../common/sql-kv.js';
 import { POSTGRES_KV_SQL } from './postgres-kv.js';
-import { POSTGRES_SQL as SQL } from './postgres-sql.js';
+import { POSTGRES_LIST_DIALECT, POSTGRES_SQL as SQL } from './postgres-sql.js';
 import { gidsReleasingLocks, SqlRowLocks } from '../common/sql-row-locks.js';
 import { POSTGRES_LOCK_SQL, POSTGRES_RELEASE_LOCKS_OF_MANY_SQL } from './postgres-locks.js';
 
@@ -98,6 +99,8 @@ function insertParams(tx: TransactionRecord, ops: readonly BranchOp[]): unknown[
     c.lease_until,
     c.fence,
     opsJson(ops),
+    c.paused,
+    JSON.stringify(c.labels),
   ];
 }
 
@@ -116,6 +119,7 @@ function writeParams(w: TransactionWrite): unknown[] {
     w.release,
     opsJson(w.ops),
     attemptsJson(w.attempts),
+    t.paused,
   ];
 }
 
@@ -131,6 +135,7 @@ function manyWriteParams(writes: readonly TransactionWrite[]): unknown[] {
     deadline_at: w.tx.deadlineAt,
     next_attempt_at: w.tx.nextAttemptAt,
     parked: w.tx.parked,
+    paused: w.tx.paused,
     release: w.release,
   }));
   const ops = writes.flatMap((w) =>
@@ -369,16 +374,8 @@ export class PostgresStore implements Store {
   async list(query: ListQuery): Promise<ListPage> {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = pageSize(query.limit);
-    const result = await this.pool.query<Row>(SQL.list, [
-      query.status ?? null,
-      query.mode ?? null,
-      query.parked ?? null,
-      query.since ?? null,
-      query.until ?? null,
-      cursor?.createdAt ?? null,
-      cursor?.gid ?? null,
-      limit + 1,
-    ]);
+    const { sql, params } = listSql(query, cursor, limit, POSTGRES_LIST_DIALECT);
+    const result = await this.pool.query<Row>(sql, params);
     const items = result.rows.slice(0, limit).map(toTransaction);
     const last = items[items.length - 1];
     const more = result.rows.length > limit && last !== undefined;

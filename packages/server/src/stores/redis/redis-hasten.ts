@@ -11,6 +11,7 @@ export function qualifies(tx: TransactionRecord, query: HastenQuery): boolean {
   return (
     !isTerminal(tx.status) &&
     !tx.parked &&
+    !tx.paused &&
     tx.nextAttemptAt !== null &&
     tx.nextAttemptAt > query.laterThan &&
     tx.leaseUntil <= query.now &&

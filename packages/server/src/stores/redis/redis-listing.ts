@@ -4,6 +4,7 @@
  * gid) order and a cursor is just an exclusive BYLEX bound, valid in every shard.
  */
 import type { ListPage, ListQuery, TransactionRecord } from '@accord/core';
+import { isStuck } from '@accord/core';
 import { decodeCursor, encodeCursor, pageSize, type CursorPosition } from '../common/cursor.js';
 import type { RedisClientLike } from './redis-connection.js';
 import {
@@ -43,15 +44,33 @@ function matches(tx: TransactionRecord, q: ListQuery): boolean {
     (q.status === undefined || tx.status === q.status) &&
     (q.mode === undefined || tx.mode === q.mode) &&
     (q.parked === undefined || tx.parked === q.parked) &&
+    (q.paused === undefined || tx.paused === q.paused) &&
+    (q.gidPrefix === undefined || tx.gid.startsWith(q.gidPrefix)) &&
+    Object.entries(q.labels ?? {}).every(([k, v]) => tx.labels[k] === v) &&
+    (q.stuck === undefined || isStuck(tx, q.stuck.createdBefore) === q.stuck.is) &&
     (q.since === undefined || tx.createdAt >= q.since) &&
     (q.until === undefined || tx.createdAt <= q.until)
   );
 }
 
+/** Whether anything but the time range narrows the listing (entries are then skipped). */
+function narrowed(q: ListQuery): boolean {
+  return (
+    q.status !== undefined ||
+    q.mode !== undefined ||
+    q.parked !== undefined ||
+    q.paused !== undefined ||
+    q.gidPrefix !== undefined ||
+    Object.keys(q.labels ?? {}).length > 0 ||
+    q.stuck !== undefined
+  );
+}
+
 /**
  * One page of a listing. Records are read in chunks and filtered as they come, so memory
- * stays at a few chunks whatever the number of transactions; a selective status, mode or
- * parked filter may scan many entries for one page (there is no secondary index).
+ * stays at a few chunks whatever the number of transactions; a selective filter (status,
+ * mode, parked, paused, gid prefix, label, stuck) may scan many entries for one page
+ * (there is no secondary index).
  */
 export async function listPage(
   client: RedisClientLike,
@@ -62,8 +81,7 @@ export async function listPage(
   const limit = pageSize(query.limit);
   const bounds = listBounds(query, cursor);
   if (!bounds) return { items: [], nextCursor: null };
-  const filtered =
-    query.status !== undefined || query.mode !== undefined || query.parked !== undefined;
+  const filtered = narrowed(query);
   const chunk = Math.min(Math.max(limit + 1, 32), 500);
   const merge = new ShardMerge(
     client,

@@ -75,6 +75,7 @@ export function writeChange(w: TransactionWrite): HashChange {
     deadline_at: t.deadlineAt,
     next_attempt_at: t.nextAttemptAt,
     parked: t.parked,
+    paused: t.paused,
   });
 }
 
@@ -107,7 +108,7 @@ export function toHash(reply: unknown): RawHash {
 
 /** Reads a record hash. */
 export function toRecord(hash: RawHash): TransactionRecord {
-  const row: Row = { ...hash, parked: hash['parked'] === '1' };
+  const row: Row = { ...hash, parked: hash['parked'] === '1', paused: hash['paused'] === '1' };
   return toTransaction(row);
 }
 
@@ -144,7 +145,10 @@ export function toAttempts(gid: string, values: unknown): AttemptRecord[] {
  */
 export interface IndexState {
   readonly rev: string;
-  /** max(nextAttemptAt, leaseUntil) when due work can arise (non-terminal, not parked). */
+  /**
+   * max(nextAttemptAt, leaseUntil) when due work can arise (non-terminal, not parked, not
+   * paused).
+   */
   readonly due: string;
   /** Parked and not terminal. */
   readonly parked: boolean;
@@ -157,7 +161,7 @@ export interface IndexState {
 export function indexState(hash: RawHash): IndexState {
   const tx = toRecord(hash);
   const terminal = isTerminal(tx.status);
-  const dueAble = !terminal && !tx.parked && tx.nextAttemptAt !== null;
+  const dueAble = !terminal && !tx.parked && !tx.paused && tx.nextAttemptAt !== null;
   return {
     rev: hash['rev'] ?? '0',
     due: dueAble ? String(Math.max(tx.nextAttemptAt ?? 0, tx.leaseUntil)) : '',
@@ -177,11 +181,13 @@ export function writeAheadScore(
   fields: {
     readonly status: GlobalStatus;
     readonly parked: boolean;
+    readonly paused: boolean;
     readonly nextAttemptAt: number | null;
     readonly updatedAt: number;
   },
   leaseUntil = 0,
 ): string {
-  const dueAble = !isTerminal(fields.status) && !fields.parked && fields.nextAttemptAt !== null;
+  const dueAble =
+    !isTerminal(fields.status) && !fields.parked && !fields.paused && fields.nextAttemptAt !== null;
   return String(dueAble ? Math.max(fields.nextAttemptAt ?? 0, leaseUntil) : fields.updatedAt);
 }

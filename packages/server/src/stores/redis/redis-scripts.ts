@@ -109,19 +109,20 @@ return {1, redis.call('HGETALL', rec)}`,
   /**
    * KEYS rec, ops. ARGV owner, now, lease expiry, due-only (1/0). Takes the lease of a
    * non-terminal transaction whose lease is free or expired (and, due-only, that is not
-   * parked and has nextAttemptAt <= now), raising the fence.
+   * parked, not paused and has nextAttemptAt <= now), raising the fence.
    */
   claim: script(
     'claim',
     2,
     `
 local rec = KEYS[1]
-local f = redis.call('HMGET', rec, 'status', 'parked', 'next_attempt_at', 'lease_until', 'fence')
+local f = redis.call('HMGET', rec, 'status', 'parked', 'next_attempt_at', 'lease_until', 'fence',
+  'paused')
 if not f[1] then return {-1} end
 local now = tonumber(ARGV[2])
 local ok = not terminal(f[1]) and tonumber(f[4]) <= now
 if ok and ARGV[4] == '1' then
-  ok = f[2] ~= '1' and f[3] ~= false and tonumber(f[3]) <= now
+  ok = f[2] ~= '1' and f[6] ~= '1' and f[3] ~= false and tonumber(f[3]) <= now
 end
 if not ok then return {0, redis.call('HGETALL', rec)} end
 redis.call('HSET', rec, 'lease_owner', ARGV[1], 'lease_until', ARGV[3],

@@ -118,4 +118,18 @@ CREATE TABLE accord_row_locks (
 CREATE INDEX accord_row_locks_gid ON accord_row_locks (gid);
 `,
   },
+  {
+    version: 5,
+    name: 'paused transactions, labels, actors of operator actions',
+    sql: `
+ALTER TABLE accord_transactions ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+ALTER TABLE accord_transactions ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE accord_attempts ADD COLUMN actor TEXT;
+
+-- Due work: a paused transaction is not claimed either.
+DROP INDEX accord_transactions_due;
+CREATE INDEX accord_transactions_due ON accord_transactions (next_attempt_at)
+  WHERE status NOT IN ('succeeded', 'failed') AND parked = 0 AND paused = 0;
+`,
+  },
 ];

@@ -3,6 +3,8 @@
  * booleans are bound as 0/1 and JSON as text.
  */
 
+import type { ListDialect } from '../common/list-sql.js';
+
 const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed')`;
 
 /** Connection settings: durable commits (WAL + FULL sync), waits instead of SQLITE_BUSY. */
@@ -20,6 +22,20 @@ export const SQLITE_PRAGMAS = [
  */
 export const SQLITE_LOCK_SQL = ['PRAGMA journal_mode = MEMORY', 'BEGIN EXCLUSIVE'] as const;
 
+/** How SQLite writes the parts of a listing that differ between backends. */
+export const SQLITE_LIST_DIALECT: ListDialect = {
+  placeholder: () => '?',
+  bool: (value) => (value ? 1 : 0),
+  gidStartsWith: (p, prefix) => {
+    const at = p(prefix);
+    return `substr(t.gid, 1, length(${at})) = ${p(prefix)}`;
+  },
+  hasLabel: (p, key, value) =>
+    `EXISTS (SELECT 1 FROM json_each(t.labels) l WHERE l.key = ${p(key)} AND l.value = ${p(value)})`,
+  before: (p, c) => `(t.created_at, t.gid) < (${p(c.createdAt)}, ${p(c.gid)})`,
+  int: (placeholder) => placeholder,
+};
+
 /** The SQL of the SQLite store. */
 export const SQLITE_SQL = {
   appliedMigrations: `SELECT version FROM accord_migrations ORDER BY version`,
@@ -28,11 +44,11 @@ export const SQLITE_SQL = {
 
   insertTransaction: `
 INSERT INTO accord_transactions (gid, mode, status, options, check_url, fingerprint, reason,
-  created_at, updated_at, finished_at, deadline_at, next_attempt_at, parked, lease_owner,
-  lease_until, fence)
+  created_at, updated_at, finished_at, deadline_at, next_attempt_at, parked, paused, labels,
+  lease_owner, lease_until, fence)
 VALUES (@gid, @mode, @status, @options, @check_url, @fingerprint, @reason, @created_at,
-  @updated_at, @finished_at, @deadline_at, @next_attempt_at, @parked, @lease_owner,
-  @lease_until, @fence)
+  @updated_at, @finished_at, @deadline_at, @next_attempt_at, @parked, @paused, @labels,
+  @lease_owner, @lease_until, @fence)
 ON CONFLICT (gid) DO NOTHING`,
 
   upsertOp: `
@@ -52,15 +68,16 @@ ON CONFLICT (gid, branch_id, op) DO UPDATE SET
 
   insertAttempt: `
 INSERT INTO accord_attempts (gid, branch_id, op, attempt, started_at, finished_at, outcome,
-  http_status, message)
+  http_status, message, actor)
 VALUES (@gid, @branch_id, @op, @attempt, @started_at, @finished_at, @outcome, @http_status,
-  @message)`,
+  @message, @actor)`,
 
   /** Fenced update of the mutable fields; `release` gives the lease up. */
   updateTransaction: `
 UPDATE accord_transactions SET
   status = @status, reason = @reason, updated_at = @updated_at, finished_at = @finished_at,
   deadline_at = @deadline_at, next_attempt_at = @next_attempt_at, parked = @parked,
+  paused = @paused,
   lease_owner = CASE WHEN @release = 1 THEN NULL ELSE lease_owner END,
   lease_until = CASE WHEN @release = 1 THEN 0 ELSE lease_until END
 WHERE gid = @gid AND fence = @fence`,
@@ -83,7 +100,8 @@ UPDATE accord_transactions
 SET lease_owner = @owner, lease_until = @until, fence = fence + 1
 WHERE gid IN (
   SELECT gid FROM accord_transactions
-  WHERE ${NOT_TERMINAL} AND parked = 0 AND next_attempt_at <= @now AND lease_until <= @now
+  WHERE ${NOT_TERMINAL} AND parked = 0 AND paused = 0 AND next_attempt_at <= @now
+    AND lease_until <= @now
   ORDER BY next_attempt_at, gid
   LIMIT @limit)
 RETURNING *`,
@@ -93,7 +111,8 @@ RETURNING *`,
 UPDATE accord_transactions SET next_attempt_at = @now
 WHERE gid IN (
   SELECT gid FROM accord_transactions
-  WHERE ${NOT_TERMINAL} AND parked = 0 AND next_attempt_at > @later AND lease_until <= @now
+  WHERE ${NOT_TERMINAL} AND parked = 0 AND paused = 0 AND next_attempt_at > @later
+    AND lease_until <= @now
     AND (@gid IS NULL OR gid = @gid)
   ORDER BY next_attempt_at, gid
   LIMIT @limit)
@@ -108,17 +127,6 @@ WHERE gid IN (SELECT value FROM json_each(@gids))
   renew: `
 UPDATE accord_transactions SET lease_until = @until
 WHERE gid = @gid AND fence = @fence AND lease_owner = @owner`,
-
-  list: `
-SELECT * FROM accord_transactions
-WHERE (@status IS NULL OR status = @status)
-  AND (@mode IS NULL OR mode = @mode)
-  AND (@parked IS NULL OR parked = @parked)
-  AND (@since IS NULL OR created_at >= @since)
-  AND (@until IS NULL OR created_at <= @until)
-  AND (@cursor_at IS NULL OR (created_at, gid) < (@cursor_at, @cursor_gid))
-ORDER BY created_at DESC, gid DESC
-LIMIT @limit`,
 
   countParked: `SELECT count(*) AS n FROM accord_transactions WHERE ${NOT_TERMINAL} AND parked = 1`,
   countLive: `

@@ -54,7 +54,7 @@ describe('sqlite store specifics', () => {
           'accord_transactions',
         ]);
         const versions = db.prepare('SELECT version FROM accord_migrations').pluck().all();
-        assert.deepEqual(versions, [1, 2, 3, 4]);
+        assert.deepEqual(versions, [1, 2, 3, 4, 5]);
       } finally {
         db.close();
       }

@@ -25,6 +25,7 @@ import type {
 } from '@accord/core';
 import { decodeCursor, encodeCursor, pageSize } from '../common/cursor.js';
 import { SILENT_LOGGER, type StoreLogger } from '../common/logger.js';
+import { listSql } from '../common/list-sql.js';
 import { pendingMigrations } from '../common/migration.js';
 import {
   attemptColumns,
@@ -43,7 +44,7 @@ import { SqliteKeyValues } from './sqlite-kv.js';
 import { holdExclusiveLock } from './sqlite-lock.js';
 import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE_SQL } from './sqlite-migrations.js';
 import { SqliteRowLocks } from './sqlite-locks.js';
-import { SQLITE_PRAGMAS, SQLITE_SQL as SQL } from './sqlite-sql.js';
+import { SQLITE_LIST_DIALECT, SQLITE_PRAGMAS, SQLITE_SQL as SQL } from './sqlite-sql.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -56,7 +57,13 @@ type Params = Record<string, unknown>;
 
 function txParams(tx: TransactionRecord): Params {
   const c = transactionColumns(tx);
-  return { ...c, options: JSON.stringify(c.options), parked: c.parked ? 1 : 0 };
+  return {
+    ...c,
+    options: JSON.stringify(c.options),
+    labels: JSON.stringify(c.labels),
+    parked: c.parked ? 1 : 0,
+    paused: c.paused ? 1 : 0,
+  };
 }
 
 function opParams(gid: string, op: BranchOp): Params {
@@ -237,16 +244,8 @@ export class SqliteStore implements Store {
     return settle(() => {
       const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const limit = pageSize(query.limit);
-      const rows = this.stmt(SQL.list).all({
-        status: query.status ?? null,
-        mode: query.mode ?? null,
-        parked: query.parked === undefined ? null : query.parked ? 1 : 0,
-        since: query.since ?? null,
-        until: query.until ?? null,
-        cursor_at: cursor?.createdAt ?? null,
-        cursor_gid: cursor?.gid ?? null,
-        limit: limit + 1,
-      }) as Row[];
+      const { sql, params } = listSql(query, cursor, limit, SQLITE_LIST_DIALECT);
+      const rows = this.stmt(sql).all(...params) as Row[];
       const items = rows.slice(0, limit).map(toTransaction);
       const last = items[items.length - 1];
       const more = rows.length > limit && last !== undefined;
@@ -324,6 +323,7 @@ export class SqliteStore implements Store {
       deadline_at: w.tx.deadlineAt,
       next_attempt_at: w.tx.nextAttemptAt,
       parked: w.tx.parked ? 1 : 0,
+      paused: w.tx.paused ? 1 : 0,
       release: w.release ? 1 : 0,
     });
     if (updated.changes !== 1) return false;
