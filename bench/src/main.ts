@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureColdStart, type ColdStartResult } from './cold-start.js';
+import { measureListPage, type ListPageResult } from './list-page.js';
 import { startCoordinator, type CoordinatorLogSummary } from './coordinator-process.js';
 import { runClosedLoop } from './load.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.js';
@@ -159,11 +160,12 @@ async function main(argv: readonly string[]): Promise<void> {
   onSignal('SIGINT', 130);
   onSignal('SIGTERM', 143);
   // Fail before the first cell, not after it, when the database is unreachable.
-  if (!options.coldStartOnly) await (await benchStorage(options)).drop();
+  const loadCells = !options.coldStartOnly && !options.listPageOnly;
+  if (loadCells) await (await benchStorage(options)).drop();
   const startedAt = new Date().toISOString();
   // Cold starts first, while nothing else of the bench runs.
   let coldStart: ColdStartResult | null = null;
-  if (options.coldStarts > 0) {
+  if (options.coldStarts > 0 && !options.listPageOnly) {
     coldStart = await measureColdStart(options.coldStarts, (done, cpu, wall) => {
       const cpuText = cpu === null ? 'CPU unknown' : `${cpu.toFixed(0)} ms CPU`;
       console.error(
@@ -171,8 +173,13 @@ async function main(argv: readonly string[]): Promise<void> {
       );
     });
   }
+  let listPage: ListPageResult | null = null;
+  if (options.listPageRows > 0 && !options.coldStartOnly) {
+    console.error(`list page: seeding ${options.listPageRows} transactions…`);
+    listPage = await measureListPage(options.listPageRows);
+  }
   const cells: CellResult[] = [];
-  if (!options.coldStartOnly) await measureLoad(options, cells);
+  if (loadCells) await measureLoad(options, cells);
   const report = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -181,6 +188,7 @@ async function main(argv: readonly string[]): Promise<void> {
     cells,
     ratios: ratios(cells),
     coldStart,
+    listPage,
   };
   writeReport(RESULTS_FILE, report);
   console.log(`\n${formatReport(report)}\n\nresults: ${RESULTS_FILE}`);

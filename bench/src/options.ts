@@ -21,6 +21,10 @@ export interface BenchOptions {
   readonly coldStarts: number;
   /** Measure the cold starts only, no load cells. */
   readonly coldStartOnly: boolean;
+  /** Transactions seeded for the list-page measurement (0: none). */
+  readonly listPageRows: number;
+  /** Measure the list page only. */
+  readonly listPageOnly: boolean;
 }
 
 /** A bad flag: the message says which one and why. */
@@ -44,6 +48,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --cold-starts <n>     start \`accord serve\` (SQLite) n times first and report the CPU
                         it spends until /readyz answers: median and range (default 10, 0: skip)
   --cold-start-only     measure the cold starts only
+  --list-page <n>       seed n transactions into a SQLite store and time the dashboard's
+                        list requests against a coordinator on it (default 100000, 0: skip)
+  --list-page-only      measure the list page only
   --help                this text`;
 
 const DEFAULTS = {
@@ -53,6 +60,7 @@ const DEFAULTS = {
   store: 'sqlite',
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/test',
   coldStarts: 10,
+  listPageRows: 100_000,
 } as const;
 
 function seconds(flag: string, raw: string | undefined, fallback: number, min: number): number {
@@ -97,6 +105,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
         'postgres-url': { type: 'string' },
         'cold-starts': { type: 'string' },
         'cold-start-only': { type: 'boolean' },
+        'list-page': { type: 'string' },
+        'list-page-only': { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -123,6 +133,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
   if (coldStartOnly && coldStarts === 0) {
     throw new UsageError('--cold-start-only needs --cold-starts of at least 1');
   }
+  const listText = values['list-page'];
+  const listPageRows = listText === undefined ? DEFAULTS.listPageRows : Number(listText);
+  if (!Number.isInteger(listPageRows) || listPageRows < 0 || listPageRows > 10_000_000) {
+    throw new UsageError(`--list-page must be an integer from 0 to 10000000 (got "${listText}")`);
+  }
+  const listPageOnly = values['list-page-only'] ?? false;
+  if (listPageOnly && listPageRows === 0) {
+    throw new UsageError('--list-page-only needs --list-page of at least 1');
+  }
+  if (listPageOnly && coldStartOnly) {
+    throw new UsageError('--list-page-only and --cold-start-only exclude each other');
+  }
   return {
     durationMs: seconds('duration', values.duration, DEFAULTS.durationS, 0.1),
     warmupMs: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
@@ -131,5 +153,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     postgresUrl,
     coldStarts,
     coldStartOnly,
+    listPageRows,
+    listPageOnly,
   };
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatColdStart, type ColdStartResult } from './cold-start.js';
+import { formatListPage, type ListPageResult } from './list-page.js';
 import type { CoordinatorLogSummary } from './coordinator-process.js';
 import type { LoadResult, Progress } from './load.js';
 import type { BenchOptions } from './options.js';
@@ -40,6 +41,8 @@ export interface BenchReport {
   readonly ratios: readonly Ratio[];
   /** Cold starts of `accord serve`, when measured. */
   readonly coldStart: ColdStartResult | null;
+  /** The dashboard's list requests over a large store; null when not measured. */
+  readonly listPage: ListPageResult | null;
 }
 
 function divide(a: number | null, b: number | null): number | null {
@@ -132,7 +135,10 @@ export function formatReport(report: BenchReport): string {
     : 'tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT: no OpenTelemetry SDK loaded)';
   const store = `store: ${report.options.store}; ${tracing}`;
   const window = `${report.options.durationMs / 1000} s measured after ${report.options.warmupMs / 1000} s warm-up per cell`;
-  const cold = report.coldStart ? [formatColdStart(report.coldStart), ''] : [];
+  const cold = [
+    ...(report.coldStart ? [formatColdStart(report.coldStart), ''] : []),
+    ...(report.listPage ? [formatListPage(report.listPage), ''] : []),
+  ];
   if (report.cells.length === 0) return cold.join('\n').trim();
   return [
     ...cold,

@@ -208,7 +208,14 @@ export async function startServer(
       metrics.apiRequests.inc(labels);
       metrics.apiDuration.observe(labels, seconds);
     },
-    stats: () => readStats({ store, activity, heartbeat, now: () => clock.now() }),
+    stats: () =>
+      readStats({
+        store,
+        activity,
+        heartbeat,
+        stuck: () => stuckWatch.counts,
+        now: () => clock.now(),
+      }),
     uiRoot: config.ui ? (options.uiRoot ?? dashboardRoot()) : null,
   });
   engine.start();

@@ -16,7 +16,7 @@ const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', i
 
 /** Runs `accord tx …` against the coordinator and parses its JSON output. */
 function accordTx(url: string, args: string[]): unknown {
-  const run = spawnSync(process.execPath, [CLI, 'tx', ...args], {
+  const run = spawnSync(process.execPath, [CLI, 'tx', ...args, '--json'], {
     encoding: 'utf8',
     env: { PATH: process.env['PATH'], ACCORD_URL: url },
   });

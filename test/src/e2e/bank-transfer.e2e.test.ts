@@ -134,7 +134,9 @@ describe('bank transfer end to end', () => {
     const tx = await settled(w, id);
     assert.equal(tx.status, 'failed');
     const { history } = await w.accord.query(id);
+    // The client's abort is in the audit trail too (branch '-'), before both cancels.
     assert.deepEqual(history.map((h) => `${h.branchId}:${h.op}`).sort(), [
+      '-:abort',
       'deposit:cancel',
       'withdraw:cancel',
     ]);

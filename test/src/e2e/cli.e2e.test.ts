@@ -78,7 +78,7 @@ describe('accord command', () => {
       const at = { ACCORD_URL: `http://127.0.0.1:${port}` };
       const paused = run(['participants', 'pause', 'Pay:8080', '--reason', 'failover'], at);
       assert.equal(paused.status, 0, paused.stderr);
-      assert.match(paused.stdout.trim(), /^HOST +CALLS .*\npay:8080 .* by admin: failover$/);
+      assert.match(paused.stdout.trim(), /^HOST +CALLS .*\npay:8080 .* by local: failover$/);
       const listed = run(['participants', 'list', '--json'], at);
       assert.deepEqual(
         (

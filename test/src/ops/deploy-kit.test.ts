@@ -14,13 +14,11 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RULES = `${ROOT}deploy/prometheus/alerts.yml`;
 const DASHBOARD = `${ROOT}deploy/grafana/accord.json`;
 
-
 /** promtool as scripts/install-promtool.sh unpacked it, else the one on the PATH. */
 function promtoolPath(): string {
   const unpacked = `${ROOT}.tools/prometheus/usr/bin/promtool`;
   return existsSync(unpacked) ? unpacked : 'promtool';
 }
-
 
 /** The `accord_*` metric names an expression text mentions. */
 function metricNames(text: string): Set<string> {

@@ -50,6 +50,8 @@ export const StatsReplySchema = Type.Object(
     /** Non-terminal transactions by mode, status and parked flag; terminal ones are not counted. */
     live: Type.Array(LiveCountSchema),
     parked: Count,
+    /** Non-terminal transactions past their mode's stuck threshold, at the last stuck check. */
+    stuck: Count,
     /** ms since the oldest due-but-unclaimed transaction was due; 0 when none is late. */
     dueLagMs: Count,
     /** Ended transactions and branch calls per minute and mode over the last hour (this instance). */

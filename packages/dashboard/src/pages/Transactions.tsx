@@ -7,7 +7,7 @@ import { FilterForm } from '../components/FilterForm';
 import { TransactionTable } from '../components/TransactionTable';
 import { readFilters, toQuery } from '../filters';
 import { message } from '../format';
-import type { Route } from '../router';
+import { href, type Route } from '../router';
 import type { Page, TransactionItem } from '../types';
 
 const PAGE_SIZE = 50;
@@ -72,7 +72,27 @@ export function Transactions({ route }: { route: Route }) {
   return <TransactionList route={route} title="Transactions" />;
 }
 
-/** The parked queue: transactions waiting for an operator. */
+/**
+ * The operator's queues: parked transactions (waiting for an operator) and stuck ones
+ * (not finished long past their mode's threshold), one at a time.
+ */
 export function Parked({ route }: { route: Route }) {
-  return <TransactionList route={route} title="Parked and stuck" fixed={{ parked: 'true' }} />;
+  const stuck = route.path === '/parked/stuck';
+  return (
+    <>
+      <nav class="pager" aria-label="Queues">
+        <a href={href('/parked')} aria-current={stuck ? undefined : 'page'}>
+          Parked
+        </a>
+        <a href={href('/parked/stuck')} aria-current={stuck ? 'page' : undefined}>
+          Stuck
+        </a>
+      </nav>
+      <TransactionList
+        route={route}
+        title={stuck ? 'Stuck transactions' : 'Parked transactions'}
+        fixed={stuck ? { stuck: 'true' } : { parked: 'true' }}
+      />
+    </>
+  );
 }

@@ -27,7 +27,7 @@ void describe('settings table', () => {
     const secrets = Object.values(SERVER_SETTINGS).filter((s) => 'secret' in s && s.secret);
     assert.deepEqual(
       secrets.map((s) => s.env),
-      ['ACCORD_TOKEN', 'ACCORD_ADMIN_TOKEN', 'ACCORD_SIGNING_SECRET'],
+      ['ACCORD_TOKEN', 'ACCORD_ADMIN_TOKEN', 'ACCORD_TOKENS', 'ACCORD_SIGNING_SECRET'],
     );
     const env: Record<string, string> = {
       ACCORD_STORE: 'postgres://app:store-pw-1@db/accord',
@@ -35,9 +35,12 @@ void describe('settings table', () => {
       ACCORD_ALERT_URL: 'https://hook:alert-pw-4@alerts.example/in',
     };
     for (const [i, s] of secrets.entries()) env[s.env] = `secret-value-${i}-xxxxxxxxxx`;
+    env['ACCORD_TOKENS'] = 'ci:admin:secret-value-named-xxxxxxxx';
     const printed = JSON.stringify(redactConfig(loadConfig({}, env)));
     assert.doesNotMatch(printed, /secret-value|store-pw|broker-pw|nats-token|alert-pw/);
-    assert.match(printed, /"token":"\*\*\*","adminToken":"\*\*\*","signingSecret":"\*\*\*"/);
+    for (const key of ['token', 'adminToken', 'tokens', 'signingSecret']) {
+      assert.match(printed, new RegExp(`"${key}":"\\*\\*\\*"`), key);
+    }
     assert.match(printed, /https:\/\/hook:\*\*\*@alerts\.example\/in/);
   });
 

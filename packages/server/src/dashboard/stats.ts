@@ -12,6 +12,8 @@ export interface StatsSources {
   readonly store: Store;
   readonly activity: ActivityRing;
   readonly heartbeat: InstanceHeartbeat;
+  /** Transactions past their mode's stuck threshold at the last stuck check, by mode. */
+  readonly stuck: () => Readonly<Record<string, number>>;
   readonly now: () => number;
 }
 
@@ -28,6 +30,7 @@ export async function readStats(sources: StatsSources): Promise<StatsReply> {
     store: sources.store.kind,
     live: [...summary.live],
     parked,
+    stuck: Object.values(sources.stuck()).reduce((sum, n) => sum + n, 0),
     dueLagMs: summary.oldestDueAt === null ? 0 : Math.max(0, now - summary.oldestDueAt),
     activity: sources.activity.rows(),
     latency: sources.activity.latency(LATENCY_MINUTES),

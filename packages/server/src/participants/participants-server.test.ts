@@ -98,7 +98,7 @@ async function pauseHoldsUntilResumed(
   });
   assert.equal(paused.status, 200, JSON.stringify(paused.json));
   assert.equal(paused.json['paused'], true);
-  assert.equal(paused.json['pausedBy'], 'admin');
+  assert.equal(paused.json['pausedBy'], 'local', 'with auth off the actor is local');
   assert.equal(paused.json['pauseReason'], 'deploying');
   await waitFor(async () => (await participant(caller, p.host))?.paused === true, WAIT);
 
