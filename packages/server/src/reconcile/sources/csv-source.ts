@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceRow } from '../core/rules.js';
-import type { CsvSourceSpec, OpenedSource } from './source.js';
-import { SourceUnavailableError } from './source.js';
+import type { CsvSourceSpec, OpenedSource } from './source-spec.js';
+import { SourceUnavailableError } from './source-spec.js';
 
 /** Where read statements go, inside the folder. */
 export const PROCESSED_FOLDER = 'processed';

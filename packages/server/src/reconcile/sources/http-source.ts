@@ -4,7 +4,7 @@
  */
 import { redactUrl } from '@accord/protocol';
 import type { SourceRow } from '../core/rules.js';
-import type { HttpSourceSpec, OpenedSource, TimeWindow } from './source.js';
+import type { HttpSourceSpec, OpenedSource, TimeWindow } from './source-spec.js';
 
 /** Records per page unless the job says otherwise. */
 export const DEFAULT_PAGE_SIZE = 500;

@@ -4,8 +4,8 @@
  */
 import { redactUrl } from '@accord/protocol';
 import type { SourceRow } from '../core/rules.js';
-import type { OpenedSource, SqlSourceSpec, TimeWindow } from './source.js';
-import { SourceUnavailableError } from './source.js';
+import type { OpenedSource, SqlSourceSpec, TimeWindow } from './source-spec.js';
+import { SourceUnavailableError } from './source-spec.js';
 import { bindWindow } from './window-parameters.js';
 
 /** Rows fetched per round trip from a PostgreSQL cursor. */
