@@ -4,13 +4,11 @@
  * the check, when the hold expires, asks the order service: a paid order ejects the power
  * bank and reports it back, a cancelled or never-created order frees the slot.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { AccordClient } from '@accord/client';
-import { checkBackHandler, sqliteBarrier } from '@accord/client/barrier';
-import { accordHandler, BusinessFailure } from '@accord/client/participant';
-import { holdCheckHandler, placeHold, type HoldSettler } from '@accord/client/reservation';
+import { BusinessFailure } from '@accord/client/participant';
+import { placeHold, type HoldSettler } from '@accord/client/reservation';
 import { callJson, listen, readJson, sendJson } from './http-helpers.js';
+import { holdRoutes, openServiceDatabase } from './service-database.js';
 
 /** What a kiosk hold carries to its check. */
 export interface SlotHold {
@@ -41,10 +39,8 @@ export async function startKiosk(options: {
   readonly secret: string;
   readonly orders: () => string;
 }): Promise<KioskService> {
-  const db = new Database(join(options.dir, 'kiosk.sqlite'));
-  db.pragma('journal_mode = WAL');
-  const barrier = sqliteBarrier();
-  barrier.migrate(db);
+  const database = openServiceDatabase(options.dir, 'kiosk');
+  const { db, barrier } = database;
   db.exec(`CREATE TABLE IF NOT EXISTS slots (
     id TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'free', order_id TEXT, held_until INTEGER)`);
   db.exec(`CREATE TABLE IF NOT EXISTS ejections (
@@ -99,11 +95,7 @@ export async function startKiosk(options: {
       ).run(payload.slot, payload.orderId);
     },
   };
-  const check = accordHandler(holdCheckHandler(settler), { secret: options.secret });
-  const checkBack = accordHandler(
-    checkBackHandler((gid) => barrier.checkPrepared(db, gid)),
-    { secret: options.secret },
-  );
+  const { check, checkBack } = holdRoutes(database, settler, options.secret);
 
   const server = await listen(async (req, res) => {
     const path = req.url ?? '';
@@ -138,8 +130,8 @@ export async function startKiosk(options: {
       const slot = db.prepare('SELECT state FROM slots WHERE order_id = ?').get(orderId) as
         { state: string } | undefined;
       sendJson(res, 200, { ejected: row !== undefined, slotState: slot?.state ?? 'free' });
-    } else if (path === '/holds/check') check(req, res);
-    else if (path === '/holds/check-back') checkBack(req, res);
+    } else if (path === '/holds/check') await check(req, res);
+    else if (path === '/holds/check-back') await checkBack(req, res);
     else sendJson(res, 404, { error: 'no such route' });
   });
   return Object.assign(service, {

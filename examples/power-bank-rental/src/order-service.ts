@@ -4,13 +4,10 @@
  * directly, so a lost report still ends with the order active (or refunded when the kiosk
  * gave the slot back).
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { AccordClient } from '@accord/client';
-import { checkBackHandler, sqliteBarrier } from '@accord/client/barrier';
-import { accordHandler } from '@accord/client/participant';
-import { holdCheckHandler, placeHold, type HoldSettler } from '@accord/client/reservation';
+import { placeHold, type HoldSettler } from '@accord/client/reservation';
 import { callJson, listen, readJson, sendJson } from './http-helpers.js';
+import { holdRoutes, openServiceDatabase } from './service-database.js';
 
 /** How long a paid order waits for the eject report before asking the kiosk, ms. */
 export const EJECT_WAIT_MS = 3_000;
@@ -36,10 +33,8 @@ export async function startOrders(options: {
   readonly secret: string;
   readonly kiosk: () => string;
 }): Promise<OrderService> {
-  const db = new Database(join(options.dir, 'orders.sqlite'));
-  db.pragma('journal_mode = WAL');
-  const barrier = sqliteBarrier();
-  barrier.migrate(db);
+  const database = openServiceDatabase(options.dir, 'orders');
+  const { db, barrier } = database;
   db.exec(`CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY, slot TEXT NOT NULL, state TEXT NOT NULL)`);
   const activate = db.prepare("UPDATE orders SET state = 'active' WHERE id = ? AND state = 'paid'");
@@ -58,11 +53,7 @@ export async function startOrders(options: {
         .prepare("UPDATE orders SET state = 'refunded' WHERE id = ? AND state = 'paid'")
         .run(payload.orderId),
   };
-  const check = accordHandler(holdCheckHandler(settler), { secret: options.secret });
-  const checkBack = accordHandler(
-    checkBackHandler((gid) => barrier.checkPrepared(db, gid)),
-    { secret: options.secret },
-  );
+  const { check, checkBack } = holdRoutes(database, settler, options.secret);
 
   const server = await listen(async (req, res) => {
     const path = req.url ?? '';
@@ -99,8 +90,8 @@ export async function startOrders(options: {
         { state: string } | undefined;
       if (row) sendJson(res, 200, { id, state: row.state });
       else sendJson(res, 404, { error: `no order ${id}` });
-    } else if (path === '/holds/check') check(req, res);
-    else if (path === '/holds/check-back') checkBack(req, res);
+    } else if (path === '/holds/check') await check(req, res);
+    else if (path === '/holds/check-back') await checkBack(req, res);
     else sendJson(res, 404, { error: 'no such route' });
   });
   return {

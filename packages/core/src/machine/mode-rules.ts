@@ -70,6 +70,27 @@ export interface ModeRules {
   readonly holdsRowLocks: boolean;
 }
 
+/** xa: the databases prepare; phase two commits or rolls back every branch. */
+const XA_RULES: ModeRules = {
+  forward: 'commit',
+  backward: 'rollback',
+  startsPrepared: true,
+  registersBranches: true,
+  onPreparedTimeout: 'abort',
+  abortTo: 'aborting',
+  forwardRefusable: false,
+  onExhausted: 'park',
+  createdThrough: 'transactions',
+  stepsCompensate: false,
+  backwardOrder: 'all-at-once',
+  deadlineWhileSubmitted: false,
+  allowsBrokerTargets: false,
+  forwardGone: false,
+  calling: 'accord',
+  delaysDelivery: false,
+  holdsRowLocks: false,
+};
+
 const RULES: Readonly<Record<Mode, ModeRules>> = {
   saga: {
     forward: 'action',
@@ -109,25 +130,7 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     delaysDelivery: false,
     holdsRowLocks: false,
   },
-  xa: {
-    forward: 'commit',
-    backward: 'rollback',
-    startsPrepared: true,
-    registersBranches: true,
-    onPreparedTimeout: 'abort',
-    abortTo: 'aborting',
-    forwardRefusable: false,
-    onExhausted: 'park',
-    createdThrough: 'transactions',
-    stepsCompensate: false,
-    backwardOrder: 'all-at-once',
-    deadlineWhileSubmitted: false,
-    allowsBrokerTargets: false,
-    forwardGone: false,
-    calling: 'accord',
-    delaysDelivery: false,
-    holdsRowLocks: false,
-  },
+  xa: XA_RULES,
   msg: {
     forward: 'action',
     backward: null,
@@ -185,25 +188,8 @@ const RULES: Readonly<Record<Mode, ModeRules>> = {
     delaysDelivery: false,
     holdsRowLocks: false,
   },
-  at: {
-    forward: 'commit',
-    backward: 'rollback',
-    startsPrepared: true,
-    registersBranches: true,
-    onPreparedTimeout: 'abort',
-    abortTo: 'aborting',
-    forwardRefusable: false,
-    onExhausted: 'park',
-    createdThrough: 'transactions',
-    stepsCompensate: false,
-    backwardOrder: 'all-at-once',
-    deadlineWhileSubmitted: false,
-    allowsBrokerTargets: false,
-    forwardGone: false,
-    calling: 'accord',
-    delaysDelivery: false,
-    holdsRowLocks: true,
-  },
+  // AT drives phase two exactly as XA does; what it adds is the global row locks.
+  at: { ...XA_RULES, holdsRowLocks: true },
 };
 
 /** The rules of a mode. */
