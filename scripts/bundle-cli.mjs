@@ -47,6 +47,8 @@ export const EXTERNAL = [
   '@opentelemetry/*',
   // Loaded on the first request for the web UI.
   '@fastify/send',
+  // Loaded only with ACCORD_LOG_FORMAT=pretty.
+  'pino-pretty',
 ];
 
 /** Build-info files of the projects compiled into the bundle (see `inputs.json`). */

@@ -10,6 +10,7 @@ export {
   type ServerConfig,
   type ConfigFlags,
 } from './config/config.js';
+export type { LogFormat } from './observability/logger.js';
 export { CRASH_POINTS, type CrashPointName } from './engine/crash-points.js';
 export { HTTP_STATUS } from './http/error-mapping.js';
 export { tccRestGid } from './http/tcc-rest-request.js';

@@ -18,6 +18,7 @@ import { CrashPoints } from './engine/crash-points.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
+import { transactionLogFields } from './observability/transaction-log.js';
 import { StuckWatch } from './engine/stuck-watch.js';
 import { createMetrics, registerParkedGauge, registerStuckGauge } from './observability/metrics.js';
 import { withAlertWebhook } from './observability/alert-webhook.js';
@@ -66,7 +67,7 @@ export async function startServer(
   config: ServerConfig,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, config.logFormat);
   const clock = options.clock ?? systemClock;
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -153,7 +154,11 @@ export async function startServer(
     retentionMs: config.retentionMs,
     stuckAfter: config.stuckAfter,
     observer: alerting,
-    onError: (error, context) => logger.warn({ err: error, context }, 'engine error'),
+    onError: (error, context, tx) =>
+      logger.warn(
+        { ...(tx === undefined ? {} : transactionLogFields(tx)), err: error, context },
+        'engine error',
+      ),
   });
   const heartbeat = new InstanceHeartbeat({
     kv: store.kv,

@@ -14,6 +14,8 @@ const UNUSED = [
   ...['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'],
   // Schema compilers: loaded on first use.
   ...['ajv', 'ajv-formats', '@fastify/fast-json-stringify-compiler'],
+  // Human-readable logs: loaded only with ACCORD_LOG_FORMAT=pretty.
+  'pino-pretty',
 ];
 
 /** The packages under node_modules a coordinator has loaded once it answers /readyz. */

@@ -12,6 +12,7 @@ import { resolveStoreUrl } from '../stores/store-url.js';
 import type { Env } from './read-settings.js';
 import { printableValue, readSettings, settingText } from './read-settings.js';
 import { CLI_SETTINGS, SERVER_SETTINGS } from './settings.js';
+import type { LogFormat } from '../observability/logger.js';
 
 export { ConfigError } from '../common/config-error.js';
 export { DEFAULT_DENIED_TARGETS } from './settings.js';
@@ -45,6 +46,8 @@ export interface ServerConfig {
   /** HMAC secret for `Accord-Signature` on branch calls; null: unsigned. */
   readonly signingSecret: string | null;
   readonly logLevel: string;
+  /** `json` (one object a line) or `pretty` (for a terminal). */
+  readonly logFormat: LogFormat;
   /** Snowflake node id, 0..1023. */
   readonly nodeId: number;
   /** How long a claim on a transaction lasts unless renewed, ms. */
@@ -131,6 +134,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     stuckCheckMs: s.stuckCheckMs,
     signingSecret: s.signingSecret,
     logLevel: s.logLevel,
+    logFormat: s.logFormat,
     nodeId: s.nodeId,
     leaseMs: s.leaseMs,
     pollIntervalMs: s.pollIntervalMs,

@@ -83,6 +83,8 @@ export const DEFAULT_DENIED_TARGETS = [
 
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Values of `ACCORD_LOG_FORMAT` (the logger's `LogFormat`). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** The settings of the coordinator (`accord serve`, `accord migrate`, `loadConfig`). */
 export const SERVER_SETTINGS = {
@@ -420,6 +422,14 @@ export const SERVER_SETTINGS = {
     type: oneOf(LOG_LEVELS),
     default: 'info',
     description: 'How much the JSON log on standard output says.',
+  },
+  logFormat: {
+    env: 'ACCORD_LOG_FORMAT',
+    section: 'logging',
+    type: oneOf(LOG_FORMATS),
+    default: 'json',
+    description:
+      '`json`: one JSON object a line, for log shippers. `pretty`: coloured, human-readable lines (pino-pretty, loaded only then) for a terminal.',
   },
   crashPoints: {
     env: 'ACCORD_CRASH_POINTS',

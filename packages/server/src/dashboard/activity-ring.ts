@@ -127,7 +127,7 @@ export function withActivity(inner: EngineObserver, ring: ActivityRing): EngineO
     storeWrite: (size, seconds) => inner.storeWrite(size, seconds),
     claimed: (count, lag) => inner.claimed(count, lag),
     purged: (count) => inner.purged(count),
-    lost: (gid, why) => inner.lost(gid, why),
+    lost: (tx, why) => inner.lost(tx, why),
     branchCall(tx: TransactionRecord, op: BranchOp, outcome: Outcome, seconds: number) {
       ring.call(tx.mode, outcome.kind !== 'success', seconds);
       inner.branchCall(tx, op, outcome, seconds);

@@ -86,7 +86,7 @@ describe('driver leases on a real SQLite store', () => {
       owner: 'main',
       leaseMs: LEASE_MS,
       crash: new CrashPoints([]),
-      observer: { ...silentObserver, lost: (gid, why) => lost.push(`${gid}: ${why}`) },
+      observer: { ...silentObserver, lost: (tx, why) => lost.push(`${tx.gid}: ${why}`) },
     });
   });
 
@@ -160,7 +160,7 @@ describe('driver leases on a real SQLite store', () => {
       owner: 'main',
       leaseMs: 1_000,
       crash: new CrashPoints([]),
-      observer: { ...silentObserver, lost: (g, why) => lost.push(`${g}: ${why}`) },
+      observer: { ...silentObserver, lost: (tx, why) => lost.push(`${tx.gid}: ${why}`) },
     });
   }
 
@@ -211,7 +211,7 @@ describe('driver leases on a real SQLite store', () => {
       owner: 'main',
       leaseMs: 500,
       crash: new CrashPoints([]),
-      observer: { ...silentObserver, lost: (g, why) => lost.push(`${g}: ${why}`) },
+      observer: { ...silentObserver, lost: (tx, why) => lost.push(`${tx.gid}: ${why}`) },
     });
     const spec = sagaSpec(1);
     const snapshot = createSnapshot(spec, Date.now());

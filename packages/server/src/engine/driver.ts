@@ -220,7 +220,7 @@ export class Driver {
     if (this.active.get(gid) !== active) return;
     this.active.delete(gid);
     active.calls.abort();
-    this.deps.observer.lost(gid, why);
+    this.deps.observer.lost(active.state.tx, why);
   }
 
   private async process(

@@ -14,6 +14,7 @@ import type {
   NewTransaction,
   RowLock,
   Store,
+  TransactionRecord,
   TransactionSnapshot,
 } from '@accord/core';
 import {
@@ -56,8 +57,8 @@ export interface EngineDeps {
   /** Per mode, how long before a non-terminal transaction counts as stuck (default 1 h). */
   readonly stuckAfter?: StuckThresholds;
   readonly observer: EngineObserver;
-  /** Called with errors the engine cannot hand to a caller. */
-  readonly onError: (error: unknown, context: string) => void;
+  /** Called with errors the engine cannot hand to a caller; `tx` is the transaction concerned, if one is. */
+  readonly onError: (error: unknown, context: string, tx?: TransactionRecord) => void;
 }
 
 /** Result of a create: whether it was new, and the transaction as it stands. */
@@ -223,7 +224,7 @@ export class Engine {
     } catch (error) {
       await store.locks
         .release(gid, taken.added)
-        .catch((e: unknown) => this.deps.onError(e, `releasing row locks of ${gid}`));
+        .catch((e: unknown) => this.deps.onError(e, `releasing row locks of ${gid}`, current.tx));
       throw error;
     }
   }

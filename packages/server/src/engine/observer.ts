@@ -15,7 +15,7 @@ export interface EngineObserver {
   /** Retention deleted this many old terminal transactions. */
   purged(count: number): void;
   /** The engine stopped holding a lease it did not give up itself (expired and claimed again, fenced out, or the store failed). */
-  lost(gid: string, why: string): void;
+  lost(tx: TransactionRecord, why: string): void;
 }
 
 /** An observer that ignores everything. */

@@ -3,7 +3,7 @@
  * of instances that died) in batches and hands them to the driver, keeping up to
  * `maxInFlight` in progress.
  */
-import type { Clock, Store } from '@accord/core';
+import type { Clock, Store, TransactionRecord } from '@accord/core';
 import type { Driver } from './driver.js';
 import type { EngineObserver } from './observer.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -18,7 +18,7 @@ export interface RecoveryLoopDeps {
   readonly pollIntervalMs: number;
   readonly maxInFlight: number;
   readonly observer: EngineObserver;
-  readonly onError: (error: unknown, context: string) => void;
+  readonly onError: (error: unknown, context: string, tx?: TransactionRecord) => void;
 }
 
 const MAX_CLAIM_BATCH = 128;
@@ -57,7 +57,9 @@ export class RecoveryLoop {
         for (const snapshot of claimed) {
           driver
             .adopt(snapshot)
-            .catch((e: unknown) => this.deps.onError(e, `recovering ${snapshot.tx.gid}`));
+            .catch((e: unknown) =>
+              this.deps.onError(e, `recovering ${snapshot.tx.gid}`, snapshot.tx),
+            );
         }
         claimedFull = claimed.length === capacity;
       }

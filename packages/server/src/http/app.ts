@@ -5,7 +5,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistry } from '../observability/metrics.js';
 import type { Snowflake, Store } from '@accord/core';
 import type { StatsReply } from '@accord/core/schemas';
 import { AccordError } from '@accord/core';
@@ -36,7 +36,7 @@ import { uiRoutes } from './routes/ui.js';
 export interface AppDeps {
   readonly engine: Engine;
   readonly store: Store;
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   readonly ids: Snowflake;
   readonly create: CreateContext;
   readonly tokens: AuthTokens;

@@ -10,6 +10,7 @@ import { ACCORD_HEADERS } from '@accord/core';
 import type { EngineObserver } from '../engine/observer.js';
 import { signPayload, type SignedCall } from '@accord/protocol';
 import { callTrace } from '../outbound/call-trace.js';
+import { transactionLogFields, type TransactionLogFields } from './transaction-log.js';
 
 /** Settings of the webhook. */
 export interface AlertWebhookOptions {
@@ -57,6 +58,7 @@ export function withAlertWebhook(
         JSON.stringify(payload),
         { gid: alert.gid, branchId: alert.branchId, op: ALERT_OP, mode: tx.mode },
         callTrace(tx, undefined),
+        transactionLogFields(tx, alert),
       );
     },
   };
@@ -74,6 +76,7 @@ async function deliver(
   body: string,
   call: SignedCall,
   trace: { readonly traceparent: string; readonly tracestate?: string },
+  logFields: TransactionLogFields,
 ): Promise<void> {
   const delays = options.retryDelaysMs ?? [1_000, 5_000];
   const timeout = options.timeoutMs ?? 5_000;
@@ -115,5 +118,5 @@ async function deliver(
       problem = error instanceof Error ? error.message : String(error);
     }
   }
-  options.logger.warn({ gid: call.gid, problem }, 'alert webhook did not accept the alert');
+  options.logger.warn({ ...logFields, problem }, 'alert webhook did not accept the alert');
 }

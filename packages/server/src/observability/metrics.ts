@@ -2,11 +2,19 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '@accord/core';
 import * as prom from './prom-client-parts.js';
+import { renderMetrics, type MetricsFormat } from './metrics-exposition.js';
+
+/** The coordinator's registry: scraped in Prometheus text or OpenMetrics (with exemplars). */
+export interface MetricsRegistry extends Registry {
+  /** Every metric in `format`; `metrics()` is the Prometheus text. */
+  scrape(format: MetricsFormat): Promise<string>;
+}
 
 /** The coordinator's metric instruments, on a registry of their own. */
 export interface Metrics {
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   readonly transactions: Counter<'mode' | 'status'>;
+  /** Observe with {@link observeTraced}: it keeps trace-id exemplars. */
   readonly branchCalls: Histogram<'op' | 'outcome'>;
   readonly retries: Counter<'op'>;
   readonly parkedTotal: Counter<'mode'>;
@@ -15,6 +23,7 @@ export interface Metrics {
   readonly active: Gauge;
   readonly leasesLost: Counter;
   readonly purged: Counter;
+  /** Observe with {@link observeTraced}: it keeps trace-id exemplars. */
   readonly transactionDuration: Histogram<'mode' | 'outcome'>;
   readonly apiRequests: Counter<'method' | 'route' | 'status'>;
   readonly apiDuration: Histogram<'method' | 'route' | 'status'>;
@@ -34,18 +43,47 @@ const API_BUCKETS = [
  * start. CPU and memory figures are read from the process when scraped, so they are
  * complete; event-loop and GC histograms count from the first scrape on.
  */
-class RegistryWithProcessMetrics extends prom.Registry {
+class RegistryWithProcessMetrics extends prom.Registry implements MetricsRegistry {
   #processMetrics = false;
 
+  constructor() {
+    // prom-client accepts histograms with exemplars only on an OpenMetrics registry; what a
+    // scrape gets is chosen by `scrape`, never by this.
+    super();
+    this.setContentType(prom.Registry.OPENMETRICS_CONTENT_TYPE as never);
+  }
+
   override async metrics(): Promise<string> {
+    return this.scrape('prometheus');
+  }
+
+  async scrape(format: MetricsFormat): Promise<string> {
     if (!this.#processMetrics) {
       this.#processMetrics = true;
       // prom-client's names already start with `process_` / `nodejs_`: the prefix is only
       // `accord_`, giving `accord_process_cpu_seconds_total`, `accord_nodejs_heap_size_used_bytes`.
       prom.loadDefaultMetrics()({ register: this, prefix: 'accord_' });
     }
-    return super.metrics();
+    return renderMetrics(this, format);
   }
+}
+
+/**
+ * Observes `seconds` in a histogram made with exemplars, keeping `traceId` as the
+ * exemplar (label `trace_id`) of the bucket it falls in; OpenMetrics scrapes show it.
+ */
+export function observeTraced<T extends string>(
+  histogram: Histogram<T>,
+  labels: Partial<Record<T, string>>,
+  seconds: number,
+  traceId: string,
+): void {
+  histogram.observe({
+    labels,
+    value: seconds,
+    // prom-client types exemplar labels like the metric's labels; they are free-form.
+    exemplarLabels: { trace_id: traceId } as Partial<Record<T, string>>,
+  });
 }
 
 /** Creates the instruments; `parked` and `active` are read from their sources at scrape time. */
@@ -64,6 +102,7 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
       help: 'Latency of branch calls, by op and outcome.',
       labelNames: ['op', 'outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      enableExemplars: true,
       registers: [registry],
     }),
     retries: new prom.Counter({
@@ -112,6 +151,7 @@ export function createMetrics(store: Store, activeCount: () => number): Metrics 
       help: 'From creation to terminal status, by mode and outcome (succeeded, failed).',
       labelNames: ['mode', 'outcome'],
       buckets: TRANSACTION_BUCKETS,
+      enableExemplars: true,
       registers: [registry],
     }),
     apiRequests: new prom.Counter({

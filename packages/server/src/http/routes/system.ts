@@ -1,6 +1,5 @@
 /** Health, readiness, metrics, ids and the OpenAPI document. */
 import type { Static } from '@sinclair/typebox';
-import type { Registry } from 'prom-client';
 import type { Snowflake, Store } from '@accord/core';
 import { AccordError } from '@accord/core';
 import {
@@ -14,11 +13,14 @@ import {
 import { requireRole, type Authorizer } from '../auth.js';
 import { ANY_ROUTE, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
 import type { AccordApp } from '../typed-app.js';
+import type { MetricsRegistry } from '../../observability/metrics.js';
+import { METRICS_CONTENT_TYPES, metricsFormatFor } from '../../observability/metrics-exposition.js';
 
 /** What the system routes need. */
 export interface SystemRoutesDeps {
   readonly store: Store;
-  readonly registry: Registry;
+  /** The metrics registry, scraped in the format the scraper asks for. */
+  readonly registry: MetricsRegistry;
   readonly ids: Snowflake;
   /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
   readonly authorize: Authorizer;
@@ -73,13 +75,15 @@ export function systemRoutes(app: AccordApp, deps: SystemRoutesDeps): void {
     '/metrics',
     {
       schema: {
-        summary: 'Prometheus metrics (text exposition format)',
+        summary:
+          'Prometheus metrics: text exposition format, or OpenMetrics with trace-id exemplars when Accept asks for application/openmetrics-text',
         response: replies({ 200: MetricsReplySchema }, ANY_ROUTE),
       },
     },
-    async (_request, reply) => {
-      const text = await deps.registry.metrics();
-      return reply.type(deps.registry.contentType).send(text);
+    async (request, reply) => {
+      const format = metricsFormatFor(request.headers.accept);
+      const text = await deps.registry.scrape(format);
+      return reply.type(METRICS_CONTENT_TYPES[format]).send(text);
     },
   );
 
