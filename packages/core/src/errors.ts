@@ -38,6 +38,14 @@ export const ERROR_CODES = {
     retryable: true,
     summary: 'Another coordinator instance holds the transaction right now.',
   },
+  RECONCILIATION_NOT_FOUND: {
+    retryable: false,
+    summary: 'No reconciliation job (or no run of it) has this id.',
+  },
+  RECONCILIATION_BUSY: {
+    retryable: true,
+    summary: 'A run of this reconciliation job is going on already.',
+  },
   STORE_UNAVAILABLE: { retryable: true, summary: 'The store cannot be reached.' },
   SHUTTING_DOWN: { retryable: true, summary: 'The coordinator is stopping.' },
   CLOCK_MOVED_BACKWARDS: {

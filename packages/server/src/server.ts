@@ -37,6 +37,8 @@ import { ActivityRing, withActivity } from './dashboard/activity-ring.js';
 import { dashboardRoot } from './dashboard/dashboard-root.js';
 import { InstanceHeartbeat } from './dashboard/instance-heartbeat.js';
 import { readStats } from './dashboard/stats.js';
+import { reconcileParts } from './reconcile/jobs/reconcile-parts.js';
+import { engineRepairs } from './http/reconcile-repairs.js';
 
 /** A running coordinator. */
 export interface RunningServer {
@@ -194,7 +196,16 @@ export async function startServer(
     newGid: () => ids.next().toString(),
     now: () => clock.now(),
   };
+  const reconcile = reconcileParts({
+    config,
+    store,
+    repairs: engineRepairs(engine, create),
+    clock,
+    owner,
+    logger,
+  });
   const app = await buildApp({
+    reconcile,
     engine,
     store,
     registry: metrics.registry,
@@ -226,10 +237,12 @@ export async function startServer(
   engine.start();
   heartbeat.start();
   stuckWatch.start();
+  reconcile.scheduler.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const grpc = await startConfiguredGrpc(config, { engine, create, logger }).catch(
     async (error: unknown) => {
       await app.close();
+      await reconcile.stop();
       await heartbeat.stop();
       await stuckWatch.stop();
       await engine.stop(0);
@@ -255,6 +268,7 @@ export async function startServer(
     async close() {
       await grpc?.close();
       await app.close();
+      await reconcile.stop();
       await heartbeat.stop();
       await stuckWatch.stop();
       await engine.stop(config.shutdownGraceMs);

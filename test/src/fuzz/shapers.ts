@@ -77,11 +77,27 @@ const dtmRegister: Shaper = (body, _c, liveUrl) => {
   for (const name of ['confirm', 'cancel', 'url']) body[name] ??= liveUrl;
 };
 
+/**
+ * A reconciliation job over two SQLite files that do not exist (its runs fail at once,
+ * touching nothing), under one of a few ids so that runs, reads and deletes find it.
+ */
+const reconciliation: Shaper = (body, c, liveUrl) => {
+  body['id'] = c.pick(['fuzz-a', 'fuzz-b'] as const);
+  const source = { type: 'sql', url: 'sqlite:/nonexistent/accord-fuzz.db', query: 'select 1' };
+  body['left'] = source;
+  body['right'] = source;
+  body['mode'] = 'full';
+  delete body['windowMs'];
+  delete body['schedule'];
+  body['repair'] = { different: liveUrl };
+};
+
 /** Shapers by `METHOD path`. */
 export const SHAPERS: Readonly<Record<string, Shaper>> = {
   'POST /v1/transactions': createTransaction,
   'POST /v1/transactions/{gid}/branches': registerBranch,
   'POST /v1/notifications': notify,
+  'POST /v1/reconciliations': reconciliation,
   'POST /api/dtmsvr/prepare': dtmTransaction,
   'POST /api/dtmsvr/submit': dtmTransaction,
   'POST /api/dtmsvr/registerBranch': dtmRegister,

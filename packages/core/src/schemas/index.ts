@@ -19,3 +19,4 @@ export * from './operator.js';
 export * from './tcc-rest.js';
 export * from './dtm.js';
 export * from './dashboard.js';
+export * from './reconciliations.js';

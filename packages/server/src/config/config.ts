@@ -54,6 +54,8 @@ export interface ServerConfig {
   readonly leaseMs: number;
   /** How often the recovery path looks for due work, ms. */
   readonly pollIntervalMs: number;
+  /** How often the reconciliation scheduler looks for due jobs, ms. */
+  readonly reconcileCheckMs: number;
   /** Transactions one instance drives at once. */
   readonly maxInFlight: number;
   /** Largest request body, bytes. */
@@ -138,6 +140,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     nodeId: s.nodeId,
     leaseMs: s.leaseMs,
     pollIntervalMs: s.pollIntervalMs,
+    reconcileCheckMs: s.reconcileCheckMs,
     maxInFlight: s.maxInFlight,
     bodyLimit: s.bodyLimit,
     maxSteps: s.maxSteps,

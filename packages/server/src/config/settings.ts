@@ -213,6 +213,14 @@ export const SERVER_SETTINGS = {
     description:
       'Pause between looks for due work (retries whose time came, timeouts, abandoned leases); a look that fills its batch is followed at once by another.',
   },
+  reconcileCheckMs: {
+    env: 'ACCORD_RECONCILE_CHECK_MS',
+    section: 'engine',
+    type: integer(100, 3_600_000, 'ms'),
+    default: '15000',
+    description:
+      "Pause between looks for reconciliation jobs whose cron schedule is due; every instance looks, and the job's lease lets one of them run it.",
+  },
   maxInFlight: {
     env: 'ACCORD_MAX_IN_FLIGHT',
     section: 'engine',

@@ -25,6 +25,7 @@ import { lazyValidators, plainSerializers } from './lazy-compilers.js';
 import { recordOpenapi } from './openapi.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { participantRoutes } from './routes/participants.js';
+import { reconciliationRoutes, type ReconciliationRoutesDeps } from './routes/reconciliations.js';
 import { statsRoutes } from './routes/stats.js';
 import { operatorRoutes } from './routes/operator.js';
 import { systemRoutes } from './routes/system.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly stats: () => Promise<StatsReply>;
   /** The built web UI's folder, served at `/ui`; null: no UI routes. */
   readonly uiRoot: string | null;
+  /** Reconciliation jobs, their runs and the runner that starts them. */
+  readonly reconcile: Omit<ReconciliationRoutesDeps, 'authorize' | 'policy' | 'now'>;
   /** Told of every route registered, before anything else hears of it. */
   readonly onRoute?: (route: { readonly method: string | string[]; readonly url: string }) => void;
 }
@@ -184,6 +187,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi,
   });
   statsRoutes(typed, { authorize: check, read: deps.stats });
+  reconciliationRoutes(typed, {
+    ...deps.reconcile,
+    policy: deps.create.policy,
+    now: deps.create.now,
+    authorize: check,
+  });
   if (deps.uiRoot !== null) uiRoutes(typed, { root: deps.uiRoot });
   return app;
 }

@@ -51,6 +51,8 @@ const NO_BODY: Readonly<Record<string, string>> = {
   'PATCH /api/ping': 'any method answers pong',
   'DELETE /api/ping': 'any method answers pong',
   'DELETE /api/dtmsvr/topic/{name}': 'the path names the topic',
+  'DELETE /v1/reconciliations/{id}': 'the path names the job',
+  'POST /v1/reconciliations/{id}/run': 'the path names the job; the run takes its definition',
 };
 
 describe('the OpenAPI document', () => {
@@ -172,6 +174,7 @@ describe('the OpenAPI document', () => {
       '/v1/notifications',
       '/v1/participants/{host}/pause',
       '/v1/participants/{host}/resume',
+      '/v1/reconciliations',
     ]) {
       assert.ok(doc.paths[path]?.['post']?.requestBody, path);
     }
@@ -180,6 +183,20 @@ describe('the OpenAPI document', () => {
       ['200', '400', '401', '403', '413', '414', '415', '500', '503'],
     );
     assert.ok(doc.paths['/v1/participants']?.['get'], 'GET /v1/participants');
+    for (const [path, method] of [
+      ['/v1/reconciliations', 'get'],
+      ['/v1/reconciliations/{id}', 'get'],
+      ['/v1/reconciliations/{id}', 'delete'],
+      ['/v1/reconciliations/{id}/run', 'post'],
+      ['/v1/reconciliations/{id}/runs', 'get'],
+      ['/v1/reconciliations/{id}/runs/{run}', 'get'],
+    ] as const) {
+      assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+    }
+    assert.deepEqual(query('/v1/reconciliations/{id}/runs/{run}', 'get').sort(), [
+      'cursor',
+      'limit',
+    ]);
     assert.deepEqual(query('/api/dtmsvr/query', 'get'), ['gid']);
   });
 

@@ -54,3 +54,14 @@ export class JobLease {
     await this.kv.delete(NAMESPACE, this.jobId, this.entry.version);
   }
 }
+
+/** Whether a runner other than `owner` holds the job's lease at `now`. */
+export async function leaseHeldByOther(
+  kv: KeyValueStore,
+  jobId: string,
+  owner: string,
+  now: number,
+): Promise<boolean> {
+  const held = (await kv.get(NAMESPACE, jobId))?.value as LeaseValue | undefined;
+  return held !== undefined && held.owner !== owner && held.until > now;
+}

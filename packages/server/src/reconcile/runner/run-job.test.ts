@@ -22,7 +22,7 @@ import {
 import { loadConfig } from '../../config/config.js';
 import { TargetPolicy } from '../../outbound/target-policy.js';
 import { startServer, type RunningServer } from '../../server.js';
-import { engineRepairs } from './engine-repairs.js';
+import { engineRepairs } from '../../http/reconcile-repairs.js';
 import type { ReconcileJob } from './job.js';
 import { RunRecords, type MismatchRecord } from './run-records.js';
 import { runJob, type RunCrashPoint, type RunDeps } from './run-job.js';

@@ -71,6 +71,11 @@ export class RunRecords {
       .map((entry) => entry.value as RunRecord);
   }
 
+  /** One run of a job. */
+  async get(jobId: string, runId: string): Promise<RunRecord | undefined> {
+    return (await this.kv.get(RUNS, `${jobId}/${runId}`))?.value as RunRecord | undefined;
+  }
+
   /** The latest run of a job. */
   async latest(jobId: string): Promise<RunRecord | undefined> {
     let last: RunRecord | undefined;

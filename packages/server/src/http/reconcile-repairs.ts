@@ -6,9 +6,9 @@
  * and the resume) the first repair stands.
  */
 import { AccordError } from '@accord/core';
-import type { Engine } from '../../engine/engine.js';
-import { toNewTransaction, type CreateContext } from '../../http/create-request.js';
-import type { RepairPayload, RepairStarter } from './run-job.js';
+import type { Engine } from '../engine/engine.js';
+import { toNewTransaction, type CreateContext } from './create-request.js';
+import type { RepairPayload, RepairStarter } from '../reconcile/runner/run-job.js';
 
 /** A {@link RepairStarter} on `engine`. */
 export function engineRepairs(engine: Engine, ctx: CreateContext): RepairStarter {
