@@ -4,7 +4,8 @@
  * PostgreSQL is there, and the environment handed to each block's process. `close()`
  * removes all of it, and is safe to call after a failed start.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
@@ -94,7 +95,11 @@ export async function startDocsWorld(repoRoot: string): Promise<DocsWorld> {
   };
   try {
     const dataDir = join(scratch.path, 'coordinator');
-    const coordinator = new CoordinatorProcess({ dataDir });
+    // The reconciliation example reads statement files from a `mktemp -d` folder.
+    const coordinator = new CoordinatorProcess({
+      dataDir,
+      env: { ACCORD_RECONCILE_FILES: realpathSync(tmpdir()) },
+    });
     cleanups.push(() => coordinator.kill9());
     await coordinator.start();
 

@@ -56,6 +56,8 @@ export interface ServerConfig {
   readonly pollIntervalMs: number;
   /** How often the reconciliation scheduler looks for due jobs, ms. */
   readonly reconcileCheckMs: number;
+  /** Directories reconciliation sources may read files under (ACCORD_RECONCILE_FILES). */
+  readonly reconcileFiles: readonly string[];
   /** Transactions one instance drives at once. */
   readonly maxInFlight: number;
   /** Largest request body, bytes. */
@@ -141,6 +143,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Ser
     leaseMs: s.leaseMs,
     pollIntervalMs: s.pollIntervalMs,
     reconcileCheckMs: s.reconcileCheckMs,
+    reconcileFiles: s.reconcileFiles,
     maxInFlight: s.maxInFlight,
     bodyLimit: s.bodyLimit,
     maxSteps: s.maxSteps,

@@ -213,6 +213,16 @@ export const SERVER_SETTINGS = {
     description:
       'Pause between looks for due work (retries whose time came, timeouts, abandoned leases); a look that fills its batch is followed at once by another.',
   },
+  reconcileFiles: {
+    env: 'ACCORD_RECONCILE_FILES',
+    section: 'engine',
+    type: list('absolute directories', (entry) => {
+      if (!entry.startsWith('/')) throw new Error(`"${entry}" is not an absolute directory`);
+    }),
+    default: '',
+    description:
+      "Directories under which reconciliation jobs may read files: a `csv` source's `folder` and an `sql` source's `sqlite:` database must lie inside one of them. Empty: no job may read the coordinator's files (such sources are refused with a 400 naming the field), so an admin token cannot point the coordinator at files it was not meant to read or move.",
+  },
   reconcileCheckMs: {
     env: 'ACCORD_RECONCILE_CHECK_MS',
     section: 'engine',

@@ -34,6 +34,8 @@ export interface ReconciliationRoutesDeps {
   readonly runs: RunRecords;
   readonly runner: JobRunner;
   readonly policy: TargetPolicy;
+  /** Directories `csv` folders and `sqlite:` sources must lie under. */
+  readonly filesRoots: readonly string[];
   readonly now: () => number;
   readonly authorize: Authorizer;
 }
@@ -65,7 +67,7 @@ export function reconciliationRoutes(app: AccordApp, deps: ReconciliationRoutesD
       },
     },
     async (request) => {
-      const job = await toStoredJob(request.body, deps.policy, deps.now());
+      const job = await toStoredJob(request.body, deps.policy, deps.now(), deps.filesRoots);
       await store(() => deps.jobs.put(job));
       return jobView(job);
     },

@@ -3,6 +3,7 @@
  * the fields each source type needs, the SQL URL's scheme, the cron expression, and every
  * URL the coordinator will call against the outbound target policy.
  */
+import { isAbsolute, relative, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { ValidationError, type FieldIssue } from '@accord/core';
 import type { ReconcileSource, ReconciliationDefinition } from '@accord/core/schemas';
@@ -22,11 +23,35 @@ export function cronProblem(expression: string): string | null {
   }
 }
 
+/**
+ * Why the coordinator may not read the file or folder `path`, or null: it must be absolute
+ * and lie inside one of `roots` (ACCORD_RECONCILE_FILES), `..` and all resolved.
+ */
+export function filePlaceProblem(path: string, roots: readonly string[]): string | null {
+  if (!isAbsolute(path)) return 'must be an absolute path';
+  if (roots.length === 0) {
+    return 'names a file of the coordinator, and ACCORD_RECONCILE_FILES allows none';
+  }
+  const target = resolve(path);
+  const inside = roots.some((root) => {
+    const rest = relative(resolve(root), target);
+    return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
+  });
+  return inside ? null : `is outside the directories ACCORD_RECONCILE_FILES allows`;
+}
+
+/** The path of a `sqlite:` URL (`sqlite:/a.db`, `sqlite:///a.db`), else null. */
+function sqlitePath(url: string): string | null {
+  const match = /^sqlite:(?:\/\/)?(.*)$/i.exec(url);
+  return match ? match[1]! : null;
+}
+
 /** The stored job of `body`; throws INVALID_REQUEST listing every field at fault. */
 export async function toStoredJob(
   body: ReconciliationDefinition,
   policy: TargetPolicy,
   now: number,
+  filesRoots: readonly string[] = [],
 ): Promise<StoredJob> {
   const issues: FieldIssue[] = [];
   const pending: PendingHost[] = [];
@@ -36,6 +61,20 @@ export async function toStoredJob(
   };
   const left = toSource(body.left, '/left', issues, url);
   const right = toSource(body.right, '/right', issues, url);
+  for (const [side, source] of [
+    ['left', left],
+    ['right', right],
+  ] as const) {
+    const place =
+      source?.type === 'csv'
+        ? { field: 'folder', path: source.folder }
+        : source?.type === 'sql' && sqlitePath(source.url) !== null
+          ? { field: 'url', path: sqlitePath(source.url)! }
+          : null;
+    if (place === null) continue;
+    const problem = filePlaceProblem(place.path, filesRoots);
+    if (problem) issues.push({ path: `/${side}/${place.field}`, message: problem });
+  }
   for (const [kind, target] of Object.entries(body.repair)) {
     if (target !== undefined) url(target, `/repair/${kind}`);
   }
@@ -111,9 +150,6 @@ function toSource(
     case 'csv':
       need('folder');
       refuse(['url', 'query', 'headers', 'pageSize']);
-      if (s.folder !== undefined && !s.folder.startsWith('/')) {
-        issues.push({ path: `${path}/folder`, message: 'must be an absolute path' });
-      }
       if (issues.length > start) return undefined;
       return { type: 'csv', folder: s.folder!, delimiter: s.delimiter };
   }

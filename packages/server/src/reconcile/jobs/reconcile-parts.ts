@@ -20,13 +20,18 @@ export interface ReconcileParts {
   readonly runs: RunRecords;
   readonly runner: JobRunner;
   readonly scheduler: ReconcileScheduler;
+  /** Directories sources may read files under (ACCORD_RECONCILE_FILES). */
+  readonly filesRoots: readonly string[];
   /** Stops the scheduler and waits for runs, at most the shutdown grace. */
   stop(): Promise<void>;
 }
 
 /** Builds the reconciliation pieces on `store`. */
 export function reconcileParts(deps: {
-  readonly config: Pick<ServerConfig, 'leaseMs' | 'reconcileCheckMs' | 'shutdownGraceMs'>;
+  readonly config: Pick<
+    ServerConfig,
+    'leaseMs' | 'reconcileCheckMs' | 'reconcileFiles' | 'shutdownGraceMs'
+  >;
   readonly store: Store;
   /** Starts repairs as transactions of this coordinator. */
   readonly repairs: RepairStarter;
@@ -62,6 +67,7 @@ export function reconcileParts(deps: {
     runs,
     runner,
     scheduler,
+    filesRoots: config.reconcileFiles,
     async stop() {
       await scheduler.stop();
       await runner.close(config.shutdownGraceMs);

@@ -92,6 +92,7 @@ describe('reconciliation jobs through the API', () => {
           ACCORD_LOG_LEVEL: 'silent',
           ACCORD_POLL_INTERVAL_MS: '10',
           ACCORD_RECONCILE_CHECK_MS: '100',
+          ACCORD_RECONCILE_FILES: dir.path,
         },
       ),
     );
