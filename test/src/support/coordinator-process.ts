@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, RUN_ID_VARIABLE, currentRunId, waitFor } from '@accord/testkit';
 
-const CLI = fileURLToPath(new URL('../../../packages/server/dist/cli/main.js', import.meta.url));
+/**
+ * The `accord` bin, as users run it: the one-file bundle when it is current (as after
+ * `npm install`), the compiled modules otherwise.
+ */
+const CLI = fileURLToPath(new URL('../../../packages/server/bin/accord.js', import.meta.url));
 
 /** How to run the coordinator. */
 export interface CoordinatorOptions {
