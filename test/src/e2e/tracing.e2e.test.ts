@@ -27,6 +27,32 @@ import { teardown } from '../support/teardown.js';
 
 const WAIT = { timeoutMs: 60_000 };
 
+/** The spans of one trace as an indented tree, children under their parent. */
+function spanTree(spans: readonly ReceivedSpan[]): string {
+  const lines: string[] = [];
+  const walk = (parent: string, depth: number) => {
+    for (const span of spans.filter((s) => s.parentSpanId === parent)) {
+      const attempt = span.attributes['accord.attempt'];
+      const detail = [
+        span.attributes['accord.branch_id'],
+        attempt === undefined ? undefined : `attempt ${String(attempt)}`,
+        span.attributes['accord.outcome'],
+        span.statusCode === 2 ? 'error status' : undefined,
+      ].filter((part) => part !== undefined);
+      const suffix = detail.length > 0 ? ` (${detail.join(', ')})` : '';
+      lines.push(`${'  '.repeat(depth)}${span.service}: ${span.name}${suffix}`);
+      walk(span.spanId, depth + 1);
+    }
+  };
+  walk('', 0);
+  const ids = new Set(spans.map((s) => s.spanId));
+  for (const orphan of spans.filter((s) => s.parentSpanId !== '' && !ids.has(s.parentSpanId))) {
+    lines.push(`(parent not exported) ${orphan.service}: ${orphan.name}`);
+    walk(orphan.spanId, 1);
+  }
+  return lines.join('\n');
+}
+
 /** Participants: the first step fails once, the second hangs on its first call. */
 class Participants {
   firstCalls = 0;
@@ -96,7 +122,7 @@ describe('trace context and spans, end to end', () => {
     await receiver.close();
   });
 
-  it('joins the caller trace through a retry and a coordinator restart', async () => {
+  it('joins the caller trace through a retry and a coordinator restart', async (t) => {
     const dir = tempDir('accord-tracing-');
     const participants = new Participants();
     const coordinator = new CoordinatorProcess({
@@ -195,6 +221,7 @@ describe('trace context and spans, end to end', () => {
       assert.equal(handlers.length, attempts.length + 1);
       const failedHandler = handlers.filter((s) => s.statusCode === 2);
       assert.equal(failedHandler.length, 1, 'the 500 answer marks the handler span');
+      t.diagnostic(`span tree of trace ${clientSpan.traceId}:\n${spanTree(spans)}`);
     } finally {
       await teardown([() => coordinator.kill9(), () => participants.close(), () => dir.remove()]);
     }
