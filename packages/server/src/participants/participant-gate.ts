@@ -71,7 +71,7 @@ export interface ParticipantGateOptions {
   readonly random?: () => number;
   readonly sleep?: Sleep;
   /** Told of every call that ended, for metrics. */
-  readonly onCall?: (host: string, outcome: OutcomeKind) => void;
+  readonly onCall?: (host: string, outcome: OutcomeKind, seconds: number) => void;
 }
 
 const NO_CAPS: ParticipantCaps = { concurrency: null, ratePerSec: null };
@@ -250,7 +250,7 @@ export class ParticipantGate implements CallGate {
         this.release(p);
         if (outcome === null) return;
         p.recent.record(this.options.clock.now(), ms, outcome.kind === 'error');
-        this.options.onCall?.(p.host, outcome.kind);
+        this.options.onCall?.(p.host, outcome.kind, ms / 1000);
       },
     };
   }

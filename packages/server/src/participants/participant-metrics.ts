@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics of participants: `accord_participant_calls_total{host,outcome}` and
- * `accord_participant_held{host}`. The `host` label takes the first {@link MAX_LABELLED}
+ * Prometheus metrics of participants: `accord_participant_calls_total{host,outcome}`,
+ * `accord_participant_call_seconds{host}` and `accord_participant_held{host}`. The `host` label takes the first {@link MAX_LABELLED}
  * participants seen; any further one is counted under `other`, so a coordinator that
  * calls many hosts keeps a bounded number of series.
  */
@@ -17,7 +17,7 @@ export const OTHER_HOSTS = 'other';
 
 /** The participant metrics: call `onCall` for every call; `held` is read at each scrape. */
 export interface ParticipantMetrics {
-  onCall(host: string, outcome: OutcomeKind): void;
+  onCall(host: string, outcome: OutcomeKind, seconds: number): void;
 }
 
 /** Registers the metrics on `registry`; `participants` lists them at scrape time. */
@@ -38,6 +38,13 @@ export function registerParticipantMetrics(
     labelNames: ['host', 'outcome'],
     registers: [registry],
   });
+  const latency = new prom.Histogram({
+    name: 'accord_participant_call_seconds',
+    help: 'Time from sending a branch call to a participant (host:port) to its answer.',
+    labelNames: ['host'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   new prom.Gauge({
     name: 'accord_participant_held',
     help: 'Calls to each participant held back now: paused, or waiting for its caps.',
@@ -54,6 +61,10 @@ export function registerParticipantMetrics(
     },
   });
   return {
-    onCall: (host, outcome) => calls.inc({ host: label(host), outcome }),
+    onCall: (host, outcome, seconds) => {
+      const key = label(host);
+      calls.inc({ host: key, outcome });
+      latency.observe({ host: key }, seconds);
+    },
   };
 }

@@ -155,6 +155,10 @@ describe('participants on a running coordinator', () => {
         metrics,
         new RegExp(`accord_participant_calls_total\\{host="${p.host}",outcome="success"\\} 2`),
       );
+      assert.match(
+        metrics,
+        new RegExp(`accord_participant_call_seconds_count\\{host="${p.host}"\\} 2`),
+      );
     } finally {
       await server.close();
       await p.stop();

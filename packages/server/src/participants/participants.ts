@@ -55,7 +55,7 @@ export class Participants {
       defaults: config.defaults,
       resumeRatePerSec: config.resumeRatePerSec,
       holdMs: config.holdMs,
-      onCall: (host, outcome) => metrics.onCall(host, outcome),
+      onCall: (host, outcome, seconds) => metrics.onCall(host, outcome, seconds),
     });
     this.pauses = new PauseRegistry({
       kv: deps.kv,
