@@ -47,9 +47,12 @@ describe('the web dashboard in chromium', { skip: skip ?? false }, () => {
 
   it('finds a failed saga by filter and opens its timeline', async () => {
     await page.getByRole('link', { name: 'Transactions' }).click();
+    await page.getByRole('link', { name: 'ui-ok-1' }).waitFor();
     await page.getByLabel('Status').selectOption('failed');
     await page.getByLabel('Mode').selectOption('saga');
     await page.getByRole('button', { name: 'Apply filters' }).click();
+    // The unfiltered page lists ui-fail-1 too: wait for the filtered answer to replace it.
+    await page.getByRole('link', { name: 'ui-ok-1' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'ui-fail-1' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'ui-ok-1' }).count(), 0, 'filtered out');
     await world.screenshot(page, 'transactions', true);
