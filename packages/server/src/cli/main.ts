@@ -54,11 +54,19 @@ async function serve(args: string[]): Promise<void> {
   // Each command loads only what it uses: `tx` never loads the server, `serve` never
   // loads the client SDK.
   const { startServer } = await import('../server.js');
+  // The signal handlers come first: a SIGTERM that arrives while the server starts, or
+  // just after it logged that it listens, still shuts it down gracefully.
+  let signalled: string | null = null;
+  let shutdown: ((signal: string) => void) | null = null;
+  const onSignal = (signal: string) => {
+    if (signalled !== null) return;
+    signalled = signal;
+    shutdown?.(signal);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   const server = await startServer(config);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  shutdown = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.close().then(
       () => process.exit(0),
@@ -68,8 +76,7 @@ async function serve(args: string[]): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  if (signalled !== null) shutdown(signalled);
 }
 
 /** The version of this package, from its package.json. */
