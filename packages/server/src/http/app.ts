@@ -12,7 +12,7 @@ import { AccordError } from '@accord/core';
 import type { Engine } from '../engine/engine.js';
 import { TopicRegistry } from '../topics/topic-registry.js';
 import type { Participants } from '../participants/participants.js';
-import { authorize, identityOf } from './auth.js';
+import { authorize } from './auth.js';
 import type { AuthTokens, Role } from './auth.js';
 import type { CreateContext } from './create-request.js';
 import { dtmJsonRpcRoutes } from './dtm/dtm-json-rpc.js';
@@ -177,7 +177,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   participantRoutes(typed, {
     participants: deps.participants,
     authorize: check,
-    actorOf: (request) => identityOf(request).name,
   });
   systemRoutes(typed, {
     store: deps.store,

@@ -12,7 +12,7 @@ import {
 import type { Participants } from '../../participants/participants.js';
 import { normalParticipant } from '../../participants/participant-key.js';
 import { ADMIN_ROUTE, CLIENT_ROUTE, replies, WITH_BODY } from '../replies.js';
-import { requireRole, type Authorizer } from '../auth.js';
+import { identityOf, requireRole, type Authorizer } from '../auth.js';
 import type { AccordApp } from '../typed-app.js';
 
 /** What the routes need. */
@@ -20,8 +20,6 @@ export interface ParticipantRoutesDeps {
   readonly participants: Participants;
   /** Checks the caller's role; throws UNAUTHORIZED/FORBIDDEN. */
   readonly authorize: Authorizer;
-  /** Who is acting, for the record of a pause or resume. */
-  readonly actorOf: (request: { headers: { authorization?: string | undefined } }) => string;
 }
 
 /** Registers the participant routes. */
@@ -67,7 +65,7 @@ export function participantRoutes(app: AccordApp, deps: ParticipantRoutesDeps): 
         if (host === null) {
           throw new ValidationError([{ path: '/host', message: 'the port must be 1-65535' }]);
         }
-        const actor = deps.actorOf(request);
+        const actor = identityOf(request).name;
         try {
           return await participants[action](host, actor, request.body.reason);
         } catch (error) {
