@@ -3,14 +3,14 @@
  * on a free port with a fresh temporary data dir, waits for `/readyz`, and takes it down
  * again. Children still alive when the bench exits (error, Ctrl-C) are killed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { notPinned, type Pinning } from './pinning.js';
+import { startSystem } from './system-process.js';
+
+export { freePort } from './system-process.js';
 
 /** How to start a coordinator. */
 export interface CoordinatorOptions {
@@ -18,6 +18,10 @@ export interface CoordinatorOptions {
   readonly store: string;
   /** How long to wait for `/readyz`, ms (default 30 s). */
   readonly readyTimeoutMs?: number;
+  /** Which CPU it runs on (default: not pinned). */
+  readonly pinning?: Pinning;
+  /** Flags for node itself, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** What the coordinator logged at warn level or above. */
@@ -42,28 +46,12 @@ export interface CoordinatorProcess {
 
 const CLI = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const STOP_GRACE_MS = 15_000;
 const SAMPLE_LINES = 5;
 
-const live = new Map<ChildProcess, string>();
+const dataDirs = new Set<string>();
 process.on('exit', () => {
-  for (const [child, dataDir] of live) {
-    child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** Environment of the child: ours without any `ACCORD_*` (for reproducible runs), plus its own. */
 function childEnv(port: number, dataDir: string, store: string): NodeJS.ProcessEnv {
@@ -108,37 +96,6 @@ function summarizeLog(logFile: string): CoordinatorLogSummary {
   return { warnings, errors, samples };
 }
 
-function tail(logFile: string): string {
-  try {
-    return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const how = child.exitCode ?? child.signalCode;
-      throw new Error(
-        `coordinator exited (${how}) before it was ready; log tail:\n${tail(logFile)}`,
-      );
-    }
-    try {
-      const response = await request(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      await response.body.dump();
-      if (response.statusCode === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`coordinator not ready after ${timeoutMs} ms; log tail:\n${tail(logFile)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /**
  * Starts a coordinator and resolves once `/readyz` answers 200.
  *
@@ -149,35 +106,34 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
  */
 export async function startCoordinator(options: CoordinatorOptions): Promise<CoordinatorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-'));
+  dataDirs.add(dataDir);
   const logFile = join(dataDir, 'coordinator.log');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: REPO_ROOT,
-    env: childEnv(port, dataDir, options.store),
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  live.set(child, dataDir);
-  const exited = once(child, 'exit');
-  const stop = async ({ force = false } = {}): Promise<CoordinatorLogSummary> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill(force ? 'SIGKILL' : 'SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    live.delete(child);
-    const summary = summarizeLog(logFile);
+  const remove = () => {
     rmSync(dataDir, { recursive: true, force: true });
-    return summary;
+    dataDirs.delete(dataDir);
   };
+  let system;
   try {
-    await waitReady(url, child, logFile, options.readyTimeoutMs ?? 30_000);
+    system = await startSystem({
+      name: 'coordinator',
+      script: CLI,
+      args: ['serve'],
+      nodeArgs: options.nodeArgs ?? [],
+      env: (port) => childEnv(port, dataDir, options.store),
+      cwd: REPO_ROOT,
+      logFile,
+      pinning: options.pinning ?? notPinned('not asked'),
+      ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+    });
   } catch (error) {
-    await stop();
+    remove();
     throw error;
   }
-  return { url, pid: child.pid ?? -1, dataDir, stop };
+  const stop = async ({ force = false } = {}): Promise<CoordinatorLogSummary> => {
+    await system.stop({ force });
+    const summary = summarizeLog(logFile);
+    remove();
+    return summary;
+  };
+  return { url: system.url, pid: system.pid, dataDir, stop };
 }

@@ -37,6 +37,10 @@ export interface LoadOptions {
   readonly durationMs: number;
   /** Called about every 200 ms while running. */
   readonly onProgress?: (progress: Progress) => void;
+  /** Called once when the measured window opens (after the warm-up). */
+  readonly onMeasureStart?: () => void;
+  /** Stop starting operations once this many have started (default: no limit). */
+  readonly stopAfter?: number;
 }
 
 /** What one cell measured. */
@@ -81,13 +85,14 @@ export async function runClosedLoop(
   let errors = 0;
   let warmupErrors = 0;
   let totalCompleted = 0;
-  let lastEnd = end;
+  let lastEnd = measureStart;
   let sequence = 0;
+  const stopAfter = options.stopAfter ?? Number.POSITIVE_INFINITY;
 
   const worker = async () => {
     for (;;) {
       const began = performance.now();
-      if (began >= end) return;
+      if (began >= end || sequence >= stopAfter) return;
       const measured = began >= measureStart;
       try {
         await operation(sequence++);
@@ -110,7 +115,8 @@ export async function runClosedLoop(
     }
   };
 
-  const { onProgress } = options;
+  const { onProgress, onMeasureStart } = options;
+  const opening = onMeasureStart ? setTimeout(onMeasureStart, options.warmupMs) : undefined;
   const timer = onProgress
     ? setInterval(() => {
         const now = performance.now();
@@ -128,8 +134,9 @@ export async function runClosedLoop(
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     clearInterval(timer);
+    clearTimeout(opening);
   }
-  const elapsedMs = lastEnd - measureStart;
+  const elapsedMs = (sequence >= stopAfter ? lastEnd : Math.max(lastEnd, end)) - measureStart;
   return {
     completed: latencies.length,
     errors,

@@ -5,20 +5,27 @@
  * Exits 1 when any operation failed, 2 on bad flags.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, platform, arch } from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { cpus, platform, arch, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureCell } from './cell.js';
 import { measureColdStart, type ColdStartResult } from './cold-start.js';
 import { measureListPage, type ListPageResult } from './list-page.js';
-import { startCoordinator, type CoordinatorLogSummary } from './coordinator-process.js';
-import { runClosedLoop } from './load.js';
-import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.js';
+import { startCoordinator } from './coordinator-process.js';
+import { judgeGoals } from './goals.js';
+import { parseOptions, USAGE, UsageError, type BenchOptions, type StoreKind } from './options.js';
 import { startParticipants, type Participants } from './participants.js';
+import { pinLoadAndSystem, type Pinning } from './pinning.js';
 import { createBenchSchema, redactUrl } from './postgres-schema.js';
+import { startRelay } from './relay-process.js';
 import { createTempKeyPrefix, createTempMysqlDatabase } from '@accord/testkit';
 import { formatReport, progressLine, ratios, writeReport, type CellResult } from './report.js';
-import { accordScenario, rawScenario, type Scenario } from './scenarios.js';
+import { accordScenario, rawScenario } from './scenarios.js';
+import { runSoak, type SoakResult } from './soak.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/latest.json', import.meta.url));
+const PROFILE_DIR = fileURLToPath(new URL('../results/profiles', import.meta.url));
 const progress = progressLine(process.stderr);
 
 /** Undoes something started; `urgent` (Ctrl-C) asks for speed over grace. */
@@ -50,48 +57,16 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
   });
 }
 
-async function measure(
-  scenario: Scenario,
-  concurrency: number,
-  participants: Participants,
-  options: BenchOptions,
-  coordinatorLog?: () => Promise<CoordinatorLogSummary>,
-): Promise<CellResult> {
-  const label = `${scenario.name} c=${concurrency}`;
-  await participants.resetCounts();
-  let result;
-  try {
-    result = await runClosedLoop(scenario.operation, {
-      concurrency,
-      warmupMs: options.warmupMs,
-      durationMs: options.durationMs,
-      onProgress: (p) => progress.update(label, p),
-    });
-  } finally {
-    progress.done();
-    await scenario.close();
-  }
-  const participantCalls = await participants.counts();
-  const log = coordinatorLog ? await coordinatorLog() : undefined;
-  console.error(
-    `${label}: ${result.completed} ok, ${result.errors} errors, ${result.throughput.toFixed(1)} tx/s`,
-  );
-  return {
-    scenario: scenario.name,
-    concurrency,
-    ...result,
-    participantCalls,
-    ...(log ? { coordinatorLog: log } : {}),
-  };
-}
-
 /** Fresh storage for one coordinator: a store URL and how to remove it afterwards. */
 async function benchStorage(
+  store: StoreKind,
   options: BenchOptions,
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  switch (options.store) {
+  switch (store) {
     case 'sqlite':
       return { url: 'sqlite:accord.db', drop: async () => undefined };
+    case 'memory':
+      return { url: 'sqlite::memory:', drop: async () => undefined };
     case 'postgres':
       return createBenchSchema(options.postgresUrl);
     case 'mariadb':
@@ -106,35 +81,95 @@ async function benchStorage(
   }
 }
 
-/** One Accord cell on a fresh coordinator (fresh data dir, and fresh database storage). */
-async function measureAccord(
-  concurrency: number,
-  participants: Participants,
+/** Node flags that make a coordinator write its CPU profile into the results folder. */
+function profileFlags(options: BenchOptions): string[] {
+  if (!options.profile) return [];
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+}
+
+/** A fresh coordinator on `store` for the length of `body`. */
+async function withCoordinator<T>(
+  store: StoreKind,
   options: BenchOptions,
-): Promise<CellResult> {
-  const storage = await benchStorage(options);
+  pinning: Pinning,
+  body: (coordinator: { url: string; pid: number }) => Promise<T>,
+  onLog?: (log: CellResult['coordinatorLog']) => void,
+): Promise<T> {
+  const storage = await benchStorage(store, options);
   return withCleanup(
     () => storage.drop(),
     async () => {
-      const coordinator = await startCoordinator({ store: storage.url });
-      let stopped: Promise<CoordinatorLogSummary> | undefined;
-      const stop = (urgent = false) =>
-        urgent ? coordinator.stop({ force: true }) : (stopped ??= coordinator.stop());
-      console.error(`coordinator pid ${coordinator.pid} at ${coordinator.url} (${options.store})`);
-      return withCleanup(stop, () =>
-        measure(
-          accordScenario(coordinator.url, participants.urls, concurrency),
-          concurrency,
-          participants,
-          options,
-          () => stop(),
-        ),
-      );
+      const coordinator = await startCoordinator({
+        store: storage.url,
+        pinning,
+        nodeArgs: profileFlags(options),
+      });
+      console.error(`coordinator pid ${coordinator.pid} at ${coordinator.url} (${store})`);
+      let stopped: Promise<unknown> | undefined;
+      const stop = (urgent: boolean) =>
+        urgent
+          ? coordinator.stop({ force: true })
+          : (stopped ??= coordinator.stop().then((log) => onLog?.(log)));
+      return withCleanup(stop, () => body(coordinator));
     },
   );
 }
 
-function environment(): Record<string, unknown> {
+/** One Accord cell on a fresh coordinator (fresh data dir, and fresh database storage). */
+async function measureAccord(
+  store: StoreKind,
+  concurrency: number,
+  participants: Participants,
+  options: BenchOptions,
+  pinning: Pinning,
+): Promise<CellResult> {
+  let coordinatorLog: CellResult['coordinatorLog'];
+  const cell = await withCoordinator(
+    store,
+    options,
+    pinning,
+    (coordinator) =>
+      measureCell(
+        accordScenario(coordinator.url, participants.urls, concurrency),
+        store,
+        concurrency,
+        participants,
+        { pid: coordinator.pid, coordinatorUrl: coordinator.url },
+        options,
+        progress,
+      ),
+    (log) => {
+      coordinatorLog = log;
+    },
+  );
+  return coordinatorLog ? { ...cell, coordinatorLog } : cell;
+}
+
+/** The raw baseline at one concurrency, through a fresh relay. */
+async function measureRaw(
+  concurrency: number,
+  participants: Participants,
+  options: BenchOptions,
+  pinning: Pinning,
+): Promise<CellResult> {
+  const relay = await startRelay(participants.urls, pinning);
+  return withCleanup(
+    (urgent) => relay.stop({ force: urgent }),
+    () =>
+      measureCell(
+        rawScenario(relay.url, concurrency),
+        null,
+        concurrency,
+        participants,
+        { pid: relay.pid },
+        options,
+        progress,
+      ),
+  );
+}
+
+function environment(pinning: Pinning | null): Record<string, unknown> {
   let commit: string | null = null;
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -148,6 +183,7 @@ function environment(): Record<string, unknown> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? null,
     commit,
+    pinning: pinning?.description ?? null,
   };
 }
 
@@ -159,13 +195,17 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   onSignal('SIGINT', 130);
   onSignal('SIGTERM', 143);
-  // Fail before the first cell, not after it, when the database is unreachable.
-  const loadCells = !options.coldStartOnly && !options.listPageOnly;
-  if (loadCells) await (await benchStorage(options)).drop();
+  const soaking = options.soakSagas > 0;
+  const loadCells = !options.coldStartOnly && !options.listPageOnly && !soaking;
+  // Fail before the first cell, not after it, when a database is unreachable.
+  const { stores, skipped } = loadCells
+    ? await reachableStores(options)
+    : { stores: [], skipped: [] };
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   // Cold starts first, while nothing else of the bench runs.
   let coldStart: ColdStartResult | null = null;
-  if (options.coldStarts > 0 && !options.listPageOnly) {
+  if (options.coldStarts > 0 && !options.listPageOnly && !soaking) {
     coldStart = await measureColdStart(options.coldStarts, (done, cpu, wall) => {
       const cpuText = cpu === null ? 'CPU unknown' : `${cpu.toFixed(0)} ms CPU`;
       console.error(
@@ -174,45 +214,112 @@ async function main(argv: readonly string[]): Promise<void> {
     });
   }
   let listPage: ListPageResult | null = null;
-  if (options.listPageRows > 0 && !options.coldStartOnly) {
+  if (options.listPageRows > 0 && !options.coldStartOnly && !soaking) {
     console.error(`list page: seeding ${options.listPageRows} transactions…`);
     listPage = await measureListPage(options.listPageRows);
   }
+  const pinning = loadCells || soaking ? pinLoadAndSystem(options.pin) : null;
+  if (pinning) console.error(`pinning: ${pinning.description}`);
+  const profilesBefore = options.profile ? listProfiles() : [];
   const cells: CellResult[] = [];
-  if (loadCells) await measureLoad(options, cells);
+  let soak: SoakResult | null = null;
+  if (pinning && loadCells) await measureLoad(options, stores, pinning, cells);
+  if (pinning && soaking) soak = await measureSoak(options, pinning);
   const report = {
     startedAt,
     finishedAt: new Date().toISOString(),
     options: { ...options, postgresUrl: redactUrl(options.postgresUrl) },
-    environment: environment(),
+    environment: environment(pinning),
+    load: { start: loadAtStart, end: loadavg() },
     cells,
     ratios: ratios(cells),
+    goals: loadCells || soaking ? judgeGoals(cells, soak) : [],
     coldStart,
     listPage,
+    soak,
+    skipped,
   };
   writeReport(RESULTS_FILE, report);
   console.log(`\n${formatReport(report)}\n\nresults: ${RESULTS_FILE}`);
-  if (cells.some((c) => c.errors + c.warmupErrors > 0)) process.exitCode = 1;
+  if (options.profile) {
+    const written = listProfiles().filter((file) => !profilesBefore.includes(file));
+    console.log(
+      `CPU profiles (${written.length}): ${written.map((f) => join(PROFILE_DIR, f)).join(', ')}`,
+    );
+  }
+  if (cells.some((c) => c.errors + c.warmupErrors > 0) || (soak && soak.errors > 0)) {
+    process.exitCode = 1;
+  }
 }
 
-/** The load cells: raw and Accord at each concurrency. */
-async function measureLoad(options: BenchOptions, cells: CellResult[]): Promise<void> {
+function listProfiles(): string[] {
+  try {
+    return readdirSync(PROFILE_DIR).filter((file) => file.endsWith('.cpuprofile'));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The stores to measure. One asked for by name must be reachable; PostgreSQL in the
+ * default list is skipped with a note when it is not (a machine without it still benches).
+ */
+async function reachableStores(
+  options: BenchOptions,
+): Promise<{ stores: StoreKind[]; skipped: string[] }> {
+  const stores: StoreKind[] = [];
+  const skipped: string[] = [];
+  for (const store of options.stores) {
+    try {
+      await (await benchStorage(store, options)).drop();
+      stores.push(store);
+    } catch (error) {
+      if (!options.storesDefaulted) throw error;
+      const why = error instanceof Error ? error.message : String(error);
+      skipped.push(
+        `store ${store} skipped: unreachable (${why}); --store ${store} makes it an error`,
+      );
+    }
+  }
+  return { stores, skipped };
+}
+
+/** The load cells: raw, then Accord on each store, at each concurrency. */
+async function measureLoad(
+  options: BenchOptions,
+  stores: readonly StoreKind[],
+  pinning: Pinning,
+  cells: CellResult[],
+): Promise<void> {
   const participants = await startParticipants();
   await withCleanup(
     () => participants.stop(),
     async () => {
       for (const concurrency of options.concurrency) {
-        cells.push(
-          await measure(
-            rawScenario(participants.urls, concurrency),
-            concurrency,
-            participants,
-            options,
-          ),
-        );
-        cells.push(await measureAccord(concurrency, participants, options));
+        cells.push(await measureRaw(concurrency, participants, options, pinning));
+        for (const store of stores) {
+          cells.push(await measureAccord(store, concurrency, participants, options, pinning));
+        }
       }
     },
+  );
+}
+
+/** The memory soak on a SQLite coordinator. */
+async function measureSoak(options: BenchOptions, pinning: Pinning): Promise<SoakResult> {
+  const participants = await startParticipants();
+  return withCleanup(
+    () => participants.stop(),
+    () =>
+      withCoordinator('sqlite', options, pinning, (coordinator) =>
+        runSoak(
+          accordScenario(coordinator.url, participants.urls, 64),
+          coordinator.pid,
+          options.soakSagas,
+          participants,
+          progress,
+        ),
+      ),
   );
 }
 

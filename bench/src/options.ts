@@ -3,8 +3,10 @@
  */
 import { parseArgs } from 'node:util';
 
-/** Which store the coordinator runs on. */
-export type StoreKind = 'sqlite' | 'postgres' | 'mariadb' | 'redis';
+/** Which store the coordinator runs on; `memory` is SQLite in memory (nothing on disk). */
+export type StoreKind = 'sqlite' | 'memory' | 'postgres' | 'mariadb' | 'redis';
+
+const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'memory', 'postgres', 'mariadb', 'redis'];
 
 /** Resolved benchmark options. */
 export interface BenchOptions {
@@ -14,7 +16,16 @@ export interface BenchOptions {
   readonly warmupMs: number;
   /** Closed-loop worker counts, one cell per value and scenario. */
   readonly concurrency: readonly number[];
-  readonly store: StoreKind;
+  /** The stores measured, each against the same raw baseline. */
+  readonly stores: readonly StoreKind[];
+  /** True when `--store` was not given: an unreachable PostgreSQL is skipped, not fatal. */
+  readonly storesDefaulted: boolean;
+  /** Pin the system under test and the load generator to separate CPUs. */
+  readonly pin: boolean;
+  /** Write a `.cpuprofile` of each coordinator into `bench/results/profiles`. */
+  readonly profile: boolean;
+  /** Sagas of the memory soak (`--soak`); 0 when not soaking. */
+  readonly soakSagas: number;
   /** Server URL used to create (and drop) a dedicated schema when `store` is postgres. */
   readonly postgresUrl: string;
   /** Cold starts of `accord serve` measured before the load cells (0: none). */
@@ -41,8 +52,19 @@ export const USAGE = `usage: npm run bench -- [options]
   --duration <s>        measured seconds per cell (default 10)
   --warmup <s>          warm-up seconds per cell, not measured (default 2)
   --concurrency <list>  closed-loop workers, comma separated (default 1,64)
-  --store <kind>        coordinator store: sqlite | postgres | mariadb | redis (default sqlite);
-                        mariadb and redis use a fresh database / key prefix on the local servers
+  --store <list>        coordinator stores, comma separated: sqlite | memory | postgres |
+                        mariadb | redis (default sqlite,memory,postgres; postgres is skipped
+                        with a note when unreachable unless asked for). memory is SQLite in
+                        memory; postgres, mariadb and redis use a fresh schema / database /
+                        key prefix on the local servers
+  --no-pin              do not pin: by default (Linux, taskset, 2+ CPUs) the system under
+                        test runs on one CPU and the load generator and participants on another
+  --profile             write a CPU profile (.cpuprofile) of every coordinator measured into
+                        bench/results/profiles (open it in Chrome DevTools or speedscope)
+  --soak [sagas]        memory soak instead of the load cells: sagas at concurrency 64 on
+                        SQLite until the count is reached (default 1000000), sampling the
+                        coordinator's RSS; passes when it stays within 10 % of its level
+                        after the first tenth
   --postgres-url <url>  server for --store postgres; a schema is created and dropped
                         (default postgres://postgres@127.0.0.1:5432/test)
   --cold-starts <n>     start \`accord serve\` (SQLite) n times first and report the CPU
@@ -57,7 +79,8 @@ const DEFAULTS = {
   durationS: 10,
   warmupS: 2,
   concurrency: [1, 64],
-  store: 'sqlite',
+  stores: ['sqlite', 'memory', 'postgres'] as readonly StoreKind[],
+  soakSagas: 1_000_000,
   postgresUrl: 'postgres://postgres@127.0.0.1:5432/test',
   coldStarts: 10,
   listPageRows: 100_000,
@@ -85,6 +108,27 @@ function concurrencyList(raw: string | undefined): number[] {
   return [...new Set(values)];
 }
 
+function storeList(raw: string | undefined): StoreKind[] {
+  if (raw === undefined) return [...DEFAULTS.stores];
+  const names = raw.split(',').map((part) => part.trim());
+  const bad = names.find((name) => !(STORE_KINDS as readonly string[]).includes(name));
+  if (bad !== undefined || names.length === 0) {
+    throw new UsageError(
+      `--store must list ${STORE_KINDS.join(', ')}, comma separated (got "${bad ?? raw}")`,
+    );
+  }
+  return [...new Set(names as StoreKind[])];
+}
+
+function soakCount(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULTS.soakSagas;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1_000 || count > 100_000_000) {
+    throw new UsageError(`--soak takes a saga count from 1000 to 100000000 (got "${raw}")`);
+  }
+  return count;
+}
+
 /**
  * Parses argv (without `node` and the script); returns null when `--help` was asked.
  * Throws {@link UsageError} naming the first bad flag.
@@ -94,8 +138,9 @@ function concurrencyList(raw: string | undefined): number[] {
  */
 export function parseOptions(argv: readonly string[]): BenchOptions | null {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: {
         duration: { type: 'string' },
@@ -107,19 +152,23 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
         'cold-start-only': { type: 'boolean' },
         'list-page': { type: 'string' },
         'list-page-only': { type: 'boolean' },
+        'no-pin': { type: 'boolean' },
+        profile: { type: 'boolean' },
+        soak: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return null;
-  const store = values.store ?? DEFAULTS.store;
-  if (store !== 'sqlite' && store !== 'postgres' && store !== 'mariadb' && store !== 'redis') {
-    throw new UsageError(`--store must be sqlite, postgres, mariadb or redis (got "${store}")`);
-  }
+  const stores = storeList(values.store);
+  const soak = values.soak ?? false;
+  const soakSagas = soak ? soakCount(positionals[0]) : 0;
+  const extra = soak ? positionals.slice(1) : positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const postgresUrl = values['postgres-url'] ?? DEFAULTS.postgresUrl;
   if (!/^postgres(ql)?:\/\//.test(postgresUrl)) {
     throw new UsageError('--postgres-url must start with postgres:// or postgresql://');
@@ -149,7 +198,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     durationMs: seconds('duration', values.duration, DEFAULTS.durationS, 0.1),
     warmupMs: seconds('warmup', values.warmup, DEFAULTS.warmupS, 0),
     concurrency: concurrencyList(values.concurrency),
-    store,
+    stores,
+    storesDefaulted: values.store === undefined,
+    pin: !(values['no-pin'] ?? false),
+    profile: values.profile ?? false,
+    soakSagas,
     postgresUrl,
     coldStarts,
     coldStartOnly,

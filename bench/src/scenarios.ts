@@ -1,7 +1,8 @@
 /**
  * The two scenarios measured against each other. Both run "A then B" with the same
- * payload; `raw` calls the participants directly, `accord` asks a coordinator to run
- * them as a saga and waits for the result. All HTTP goes through undici keep-alive pools.
+ * payload through a system under test in its own process: `raw` asks a relay that calls
+ * the participants and stores nothing, `accord` asks a coordinator to run them as a saga
+ * and waits for the result. All HTTP goes through undici keep-alive pools.
  */
 import { Pool } from 'undici';
 import { OperationError, type Operation } from './load.js';
@@ -35,32 +36,24 @@ function payload(sequence: number): { account: string; amount: number; sequence:
   return { account: 'bench', amount: 1, sequence };
 }
 
-/** A then B, called directly: the baseline. */
-export function rawScenario(urls: Record<ParticipantName, string>, concurrency: number): Scenario {
-  const targets = (['a', 'b'] as const).map((name) => {
-    const url = new URL(`${urls[name]}/action`);
-    return { name, path: url.pathname, pool: pool(url.origin, concurrency) };
-  });
+/** A then B through the relay at `relayUrl` (see relay-server.ts): the baseline. */
+export function rawScenario(relayUrl: string, concurrency: number): Scenario {
+  const relay = pool(new URL(relayUrl).origin, concurrency);
   return {
     name: 'raw',
     async operation(sequence) {
-      const body = JSON.stringify(payload(sequence));
-      for (const target of targets) {
-        const response = await target.pool.request({
-          method: 'POST',
-          path: target.path,
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        await response.body.dump();
-        if (response.statusCode < 200 || response.statusCode > 299) {
-          throw new OperationError(`participant ${target.name}: HTTP ${response.statusCode}`);
-        }
+      const response = await relay.request({
+        method: 'POST',
+        path: '/saga',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload(sequence)),
+      });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) {
+        throw new OperationError(`relay: HTTP ${response.statusCode}`, text.slice(0, 200));
       }
     },
-    close: async () => {
-      await Promise.all(targets.map((t) => t.pool.close()));
-    },
+    close: () => relay.close(),
   };
 }
 

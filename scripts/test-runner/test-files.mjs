@@ -26,7 +26,7 @@ function walk(dir, out) {
 
 /** `{ parallel, serial }` lists of absolute paths under `root`, sorted. */
 export function findTestFiles(root, filters) {
-  const files = ['packages', 'examples', 'test']
+  const files = ['packages', 'examples', 'test', 'bench']
     .flatMap((d) => walk(join(root, d), []))
     .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
     .sort();
